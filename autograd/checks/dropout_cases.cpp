@@ -1,0 +1,7 @@
+#include "autograd/checks/op_cases.h"
+
+namespace qkv {
+
+void add_dropout_cases(std::vector<OpCase>& out, Generator& gen) {}
+
+}  // namespace qkv

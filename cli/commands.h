@@ -1,0 +1,12 @@
+// Each subcommand registers its options on the CLI11 app and runs when chosen.
+#pragma once
+#include <CLI/CLI.hpp>
+#include <functional>
+
+namespace qkv::cli {
+
+// Adds a subcommand; returns the function main calls when it was chosen (returns the exit code).
+using Runner = std::function<int()>;
+Runner add_gradcheck_command(CLI::App& app);
+
+}  // namespace qkv::cli

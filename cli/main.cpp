@@ -1,0 +1,37 @@
+// qkv: the command-line program. Exit codes: 0 ok, 1 a failed check, 2 usage or input error.
+#include <fmt/core.h>
+
+#include <CLI/CLI.hpp>
+#include <vector>
+
+#include "autograd/error.h"
+#include "autograd/parallel.h"
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"qkv: train, sample and gradient-check small transformers on the CPU"};
+  app.require_subcommand(1);
+  int threads = 0;
+  app.add_option("--threads", threads, "threads for OpenMP and OpenBLAS (default: all cores or OMP_NUM_THREADS)")
+      ->check(CLI::PositiveNumber);
+
+  std::vector<std::pair<CLI::App*, qkv::cli::Runner>> commands;
+  auto track = [&](qkv::cli::Runner r) { commands.emplace_back(app.get_subcommands({}).back(), std::move(r)); };
+  track(qkv::cli::add_gradcheck_command(app));
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  try {
+    if (threads > 0) qkv::set_num_threads(threads);
+    for (auto& [sub, run] : commands)
+      if (sub->parsed()) return run();
+  } catch (const qkv::Error& e) {
+    fmt::print(stderr, "qkv: error: {}\n", e.what());
+    return 2;
+  }
+  return 2;
+}
