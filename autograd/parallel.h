@@ -32,4 +32,10 @@ void parallel_for(int64_t n, int64_t grain, F&& f) {
   }
 }
 
+// Rows per parallel chunk for row kernels: about 16k elements of work per chunk, so
+// short rows are batched and long rows are split one per chunk.
+inline int64_t row_grain(int64_t row_len, int64_t work = 16384) {
+  return std::max<int64_t>(1, work / std::max<int64_t>(row_len, 1));
+}
+
 }  // namespace qkv

@@ -1,8 +1,10 @@
 #include "autograd/checks/op_cases.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "autograd/factory.h"
+#include "autograd/loops.h"
 #include "autograd/views.h"
 
 namespace qkv {
@@ -58,6 +60,12 @@ Tensor strided_leaf(const Dims& shape, Generator& gen) {
   Dims wide = shape;
   wide[shape.size() - 1] *= 2;
   return randn(wide, gen, DType::f64).slice(-1, 0, wide.back(), 2).detach().requires_grad_();
+}
+
+Tensor away_from_zero(Tensor leaf) {
+  auto shift = [](auto v) { return v + std::copysign(decltype(v)(0.1), v); };
+  copy_(leaf, unary_map(leaf, "away_from_zero", shift));
+  return leaf;
 }
 
 }  // namespace qkv

@@ -16,7 +16,7 @@ struct OpCase {
   std::vector<Tensor> inputs;      // float64 leaves that require grad, plus int/mask inputs
   std::vector<std::string> names;  // one per input
   GradFn f;
-  GradcheckOptions options;  // per-case tolerances (kinks, saturating functions)
+  GradcheckOptions options = {};  // per-case tolerances (kinks, saturating functions)
 
   std::string shapes() const;  // "[3,4] [4]"
   GradcheckReport run() const { return gradcheck(f, inputs, names, options); }
@@ -34,6 +34,9 @@ Tensor positive_leaf(const Dims& shape, Generator& gen);  // uniform in [0.5, 2]
 Tensor transposed_leaf(const Dims& shape, Generator& gen);
 // A leaf that is every other column of a wider buffer: a strided slice.
 Tensor strided_leaf(const Dims& shape, Generator& gen);
+// The leaf's values moved to |v| >= 0.1, keeping its layout: for ops with a kink at 0
+// (abs, relu), where finite differences straddling the kink are wrong.
+Tensor away_from_zero(Tensor leaf);
 
 // One per op family.
 void add_binary_cases(std::vector<OpCase>& out, Generator& gen);

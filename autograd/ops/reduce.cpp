@@ -71,7 +71,7 @@ Tensor reduce_matrix(const Tensor& x, const ReducePlan& p) {
 // Sum of each row of a contiguous [rows, len] buffer, accumulated in double.
 template <typename T>
 void sum_rows(const T* x, T* out, int64_t rows, int64_t len, double scale) {
-  parallel_for(rows, std::max<int64_t>(1, 32768 / std::max<int64_t>(len, 1)), [&](int64_t b, int64_t e) {
+  parallel_for(rows, row_grain(len, 32768), [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) {
       const T* row = x + i * len;
       double acc = 0;
@@ -142,7 +142,7 @@ Tensor var(const Tensor& x, const Dims& dims, int64_t correction, bool keepdim) 
     const T* px = m.data<T>();
     T *po = out.data<T>(), *pm = mu.data<T>();
     int64_t len = p.len;
-    parallel_for(p.rows, std::max<int64_t>(1, 16384 / len), [&](int64_t b, int64_t e) {
+    parallel_for(p.rows, row_grain(len), [&](int64_t b, int64_t e) {
       for (int64_t i = b; i < e; ++i) {
         const T* row = px + i * len;
         double s = 0;
@@ -181,7 +181,7 @@ std::pair<Tensor, Tensor> max(const Tensor& x, int64_t dim, bool keepdim) {
     T* pv = values.data<T>();
     int64_t* pi = indices.data<int64_t>();
     int64_t len = p.len;
-    parallel_for(p.rows, std::max<int64_t>(1, 16384 / len), [&](int64_t b, int64_t e) {
+    parallel_for(p.rows, row_grain(len), [&](int64_t b, int64_t e) {
       for (int64_t i = b; i < e; ++i) {
         const T* row = px + i * len;
         int64_t best = 0;

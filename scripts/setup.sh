@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages qkv needs, only those that are missing; uses sudo
+# when not root. Does nothing (and asks for nothing) when all are present.
+set -euo pipefail
+
+packages=(
+  g++ cmake make pkg-config git
+  libopenblas-openmp-dev   # BLAS on OpenMP: one thread pool for BLAS and our loops
+  libfmt-dev catch2 libcli11-dev libhdf5-dev libtomlplusplus-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$p")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then
+  command -v sudo >/dev/null || { echo "setup: need root or sudo to install: ${missing[*]}" >&2; exit 2; }
+  sudo="sudo"
+fi
+echo "setup: installing ${missing[*]}"
+$sudo apt-get update -q
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
