@@ -111,7 +111,7 @@ void norm_backward(const NormShape& s, const T* x, const T* w, const T* mean, co
   // Partials summed in block order, parallel over columns.
   auto combine = [&](const Tensor& part, T* out) {
     const double* p = part.data<double>();
-    parallel_for(n, std::max<int64_t>(1, 16384 / std::max<int64_t>(blocks, 1)), [&](int64_t j0, int64_t j1) {
+    parallel_for(n, row_grain(blocks), [&](int64_t j0, int64_t j1) {
       for (int64_t j = j0; j < j1; ++j) {
         double acc = 0;
         for (int64_t blk = 0; blk < blocks; ++blk) acc += p[blk * n + j];

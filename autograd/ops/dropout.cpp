@@ -1,0 +1,32 @@
+#include "autograd/ops/dropout.h"
+
+#include "autograd/loops.h"
+#include "autograd/tape.h"
+
+namespace qkv {
+
+// p == 1 is rejected rather than returning zeros: the 1/(1-p) scale is undefined there
+// and a layer that drops everything is a configuration mistake, not a model.
+Tensor dropout(const Tensor& x, double p, bool training, Generator& gen) {
+  check_floating(x, "dropout");
+  check(p >= 0.0 && p < 1.0, "dropout: p must be in [0, 1), got {} (input {})", p, describe(x));
+  if (!training || p == 0.0) return x;
+  // mask = keep / (1 - p) with keep ~ Bernoulli(1 - p), drawn serially in row-major
+  // order: the same generator state gives the same mask for any thread count.
+  Tensor mask = Tensor::empty(x.shape(), x.dtype());
+  dispatch_float(x.dtype(), "dropout", [&]<typename T>() {
+    T* m = mask.data<T>();
+    const T scale = static_cast<T>(1.0 / (1.0 - p));
+    for (int64_t i = 0, n = mask.numel(); i < n; ++i) m[i] = gen.uniform() < p ? T(0) : scale;
+  });
+  auto times = [](auto a, auto b) { return a * b; };
+  Tensor out = binary_map(x, mask, "dropout", times);
+  if (any_requires_grad(x))
+    // out = x * mask, so d out / d x = mask (the saved one, scale included).
+    record("dropout", out, [x, mask, times](const Tensor& g) {
+      accumulate_grad(x, binary_map(g, mask, "dropout", times), "dropout");
+    });
+  return out;
+}
+
+}  // namespace qkv

@@ -1,0 +1,181 @@
+#include "autograd/ops/indexing.h"
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "autograd/factory.h"
+#include "autograd/parallel.h"
+#include "autograd/tape.h"
+#include "autograd/views.h"
+
+namespace qkv {
+namespace {
+
+// The indices as a contiguous int64 tensor, every one checked to lie in [0, size), e.g.
+// "embedding: id 7 is out of range [0, 5) for weight float32[5,3]".
+Tensor checked_indices(const Tensor& idx, int64_t size, const char* op, const char* kind,
+                       const std::string& context) {
+  check(idx.defined() && !idx.is_floating_point(), "{}: expected int32 or int64 indices, got {}", op,
+        idx.defined() ? describe(idx) : "an undefined tensor");
+  Tensor i64 = contiguous(to_dtype(idx, DType::i64));
+  const int64_t* p = i64.data<int64_t>();
+  for (int64_t k = 0, n = i64.numel(); k < n; ++k)
+    check(p[k] >= 0 && p[k] < size, "{}: {} {} is out of range [0, {}) {}", op, kind, p[k], size, context);
+  return i64;
+}
+
+// Element offsets (through `strides`) of every multi-index over shape[from, to), row-major.
+std::vector<int64_t> offsets(const Dims& shape, const Dims& strides, int from, int to) {
+  std::vector<int64_t> off{0};
+  for (int d = from; d < to; ++d) {
+    std::vector<int64_t> next;
+    next.reserve(off.size() * shape[d]);
+    for (int64_t base : off)
+      for (int64_t i = 0; i < shape[d]; ++i) next.push_back(base + i * strides[d]);
+    off = std::move(next);
+  }
+  return off;
+}
+
+// A "take along dim" seen as [outer, K, inner]: the output (or the gradient g) is
+// contiguous [outer, K, inner]; the source (x, or the gradient buffer gx) is read or
+// written at source_outer[o] + index * dim_stride + source_inner[c].
+struct TakePlan {
+  int64_t outer = 1, K = 1, inner = 1;
+  std::vector<int64_t> source_outer, source_inner;
+  int64_t dim_stride = 0;
+};
+
+// `shape` is the output's shape (dim d has K entries); `strides` are the source's.
+TakePlan plan_take(const Dims& shape, int d, const Dims& strides) {
+  TakePlan p;
+  p.source_outer = offsets(shape, strides, 0, d);
+  p.source_inner = offsets(shape, strides, d + 1, shape.size());
+  p.outer = static_cast<int64_t>(p.source_outer.size());
+  p.inner = static_cast<int64_t>(p.source_inner.size());
+  p.K = shape[d];
+  p.dim_stride = strides[d];
+  return p;
+}
+
+// The index that output element (o, k, c) takes: one per element (gather) or one per
+// position k along dim (embedding, index_select).
+struct IndexOf {
+  const int64_t* ids;
+  bool per_element;
+  int64_t K, inner;
+  int64_t operator()(int64_t o, int64_t k, int64_t c) const {
+    return per_element ? ids[(o * K + k) * inner + c] : ids[k];
+  }
+};
+
+// out[o, k, c] = x[o, index(o, k, c), c]: parallel over output rows.
+template <typename T>
+void take(const T* x, T* out, const TakePlan& p, const IndexOf& index) {
+  parallel_for(p.outer * p.K, row_grain(p.inner),
+               [&](int64_t b, int64_t e) {
+                 for (int64_t r = b; r < e; ++r) {
+                   int64_t o = r / p.K, k = r % p.K;
+                   T* dst = out + r * p.inner;
+                   const T* src = x + p.source_outer[o];
+                   for (int64_t c = 0; c < p.inner; ++c)
+                     dst[c] = src[index(o, k, c) * p.dim_stride + p.source_inner[c]];
+                 }
+               });
+}
+
+// The backward of take, a scatter-add: gx[o, index(o, k, c), c] += g[o, k, c].
+// Threads split the (outer, inner) plane, so no two threads write the same element,
+// and each walks k in order: every sum runs in the same order for any thread count.
+template <typename T>
+void put_add(T* gx, const T* g, const TakePlan& p, const IndexOf& index) {
+  parallel_for(p.outer * p.inner, row_grain(p.K, 32768),
+               [&](int64_t b, int64_t e) {
+                 for (int64_t o = b / p.inner; o * p.inner < e; ++o) {
+                   int64_t c0 = std::max(b, o * p.inner) - o * p.inner;
+                   int64_t c1 = std::min(e, (o + 1) * p.inner) - o * p.inner;
+                   T* dst = gx + p.source_outer[o];
+                   for (int64_t k = 0; k < p.K; ++k) {
+                     const T* src = g + (o * p.K + k) * p.inner;
+                     for (int64_t c = c0; c < c1; ++c) dst[index(o, k, c) * p.dim_stride + p.source_inner[c]] += src[c];
+                   }
+                 }
+               });
+}
+
+// The op shared by embedding, index_select and gather: out (shape out_shape) takes x's
+// entries along dim d at the checked indices `ids` (one per element when per_element).
+Tensor take_along(const Tensor& x, int d, const Tensor& ids, const Dims& out_shape, bool per_element,
+                  const char* op) {
+  check_floating(x, op);
+  Tensor out = Tensor::empty(out_shape, x.dtype());
+  TakePlan p = plan_take(out_shape, d, x.strides());
+  IndexOf index{ids.data<int64_t>(), per_element, p.K, p.inner};
+  dispatch_float(x.dtype(), op, [&]<typename T>() { take(x.data<T>(), out.data<T>(), p, index); });
+  if (any_requires_grad(x))
+    record(op, out, [x, ids, d, index, op](const Tensor& g) {
+      // d out[o,k,c] / d x[o,j,c] = [index(o,k,c) == j]: scatter-add g into a zero gx.
+      Tensor gx = zeros(x.shape(), g.dtype());
+      Tensor gc = contiguous(g);
+      TakePlan q = plan_take(g.shape(), d, gx.strides());
+      dispatch_float(g.dtype(), op, [&]<typename T>() { put_add(gx.data<T>(), gc.data<T>(), q, index); });
+      accumulate_grad(x, gx, op);
+    });
+  return out;
+}
+
+}  // namespace
+
+Tensor embedding(const Tensor& weight, const Tensor& ids) {
+  check(weight.defined() && weight.dim() == 2, "embedding: expected a weight [V, D], got {}",
+        weight.defined() ? describe(weight) : "an undefined tensor");
+  int64_t V = weight.size(0), D = weight.size(1);
+  Tensor flat = checked_indices(ids, V, "embedding", "id", "for weight " + describe(weight));
+  Dims out_shape = ids.shape();
+  out_shape.push_back(D);
+  // [N] ids pick rows of weight [V, D]: out [N, D], viewed back as [..., D].
+  Tensor out = take_along(weight, 0, flat, {flat.numel(), D}, false, "embedding");
+  return reshape(out, out_shape);
+}
+
+Tensor index_select(const Tensor& x, int64_t dim, const Tensor& idx) {
+  check(x.defined() && x.dim() > 0, "index_select: expected a tensor of rank >= 1, got {}",
+        x.defined() ? describe(x) : "an undefined tensor");
+  int d = wrap_dim(dim, x.dim(), "index_select");
+  check(idx.defined() && idx.dim() == 1, "index_select: expected a 1-D index, got {}",
+        idx.defined() ? describe(idx) : "an undefined tensor");
+  Tensor ids = checked_indices(idx, x.size(d), "index_select", "index", fmt::format("for dim {} of {}", d, describe(x)));
+  Dims out_shape = x.shape();
+  out_shape[d] = ids.numel();
+  return take_along(x, d, ids, out_shape, false, "index_select");
+}
+
+Tensor gather(const Tensor& x, int64_t dim, const Tensor& idx) {
+  check(x.defined() && idx.defined() && idx.dim() == x.dim() && x.dim() > 0,
+        "gather: index must have the rank of x: x {}, index {}", x.defined() ? describe(x) : "undefined",
+        idx.defined() ? describe(idx) : "undefined");
+  int d = wrap_dim(dim, x.dim(), "gather");
+  for (int i = 0; i < x.dim(); ++i)
+    check(i == d || idx.size(i) <= x.size(i),
+          "gather: index {} is larger than x {} in dim {} (only dim {} may differ)", idx.shape().str(),
+          x.shape().str(), i, d);
+  Tensor ids = checked_indices(idx, x.size(d), "gather", "index", fmt::format("for dim {} of {}", d, describe(x)));
+  return take_along(x, d, ids, idx.shape(), true, "gather");
+}
+
+Tensor one_hot(const Tensor& ids, int64_t n, DType dtype) {
+  check(n > 0, "one_hot: number of classes must be positive, got {}", n);
+  Tensor flat = checked_indices(ids, n, "one_hot", "id", fmt::format("for {} classes", n));
+  Dims out_shape = ids.shape();
+  out_shape.push_back(n);
+  Tensor out = zeros(out_shape, dtype);
+  const int64_t* pi = flat.data<int64_t>();
+  dispatch_all(dtype, [&]<typename T>() {
+    T* po = out.data<T>();
+    for (int64_t k = 0, m = flat.numel(); k < m; ++k) po[k * n + pi[k]] = T(1);
+  });
+  return out;
+}
+
+}  // namespace qkv
