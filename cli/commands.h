@@ -8,5 +8,6 @@ namespace qkv::cli {
 // Adds a subcommand; returns the function main calls when it was chosen (returns the exit code).
 using Runner = std::function<int()>;
 Runner add_gradcheck_command(CLI::App& app);
+Runner add_data_command(CLI::App& app);
 
 }  // namespace qkv::cli

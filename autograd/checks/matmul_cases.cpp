@@ -1,7 +1,26 @@
 #include "autograd/checks/op_cases.h"
+#include "autograd/ops/matmul.h"
 
 namespace qkv {
 
-void add_matmul_cases(std::vector<OpCase>& out, Generator& gen) {}
+// One case per path through matmul: plain 2-D, the batched loop, broadcast batch dims
+// (the gradient is summed over them), the fold of the batch into one GEMM (forward and
+// dB), transposed views handed to BLAS as they are, and a strided operand that is copied.
+void add_matmul_cases(std::vector<OpCase>& out, Generator& gen) {
+  using V = const std::vector<Tensor>&;
+  auto f = [](V in) { return matmul(in[0], in[1]); };
+  auto add = [&](const char* variant, Tensor a, Tensor b) {
+    out.push_back({"matmul", variant, {std::move(a), std::move(b)}, {"a", "b"}, f, {}});
+  };
+  add("2-D", leaf({3, 4}, gen), leaf({4, 5}, gen));
+  add("batched 3-D", leaf({2, 3, 4}, gen), leaf({2, 4, 5}, gen));
+  add("broadcast batch", leaf({2, 1, 3, 4}, gen), leaf({3, 4, 5}, gen));
+  add("2-D x 3-D (a shared by batch)", leaf({3, 4}, gen), leaf({2, 4, 5}, gen));
+  add("3-D x 2-D (batch folded)", leaf({2, 3, 4}, gen), leaf({4, 5}, gen));
+  add("transposed a", transposed_leaf({3, 4}, gen), leaf({4, 5}, gen));
+  add("transposed b, folded (Linear)", leaf({2, 3, 4}, gen), transposed_leaf({4, 5}, gen));
+  add("transposed batched a", transposed_leaf({2, 3, 4}, gen), leaf({2, 4, 5}, gen));
+  add("strided a (copied)", strided_leaf({3, 4}, gen), leaf({4, 5}, gen));
+}
 
 }  // namespace qkv

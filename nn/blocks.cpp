@@ -1,0 +1,203 @@
+#include "nn/blocks.h"
+
+#include <cmath>
+
+#include "autograd/autograd.h"
+
+namespace qkv::nn {
+
+double BlockOptions::out_init_std() const { return 0.02 / std::sqrt(2.0 * static_cast<double>(n_layers_total)); }
+
+AttentionOptions BlockOptions::attention(bool cross, bool causal) const {
+  AttentionOptions a;
+  a.d_model = model.n_embd;
+  a.n_head = model.n_head;
+  a.variant = model.attention;
+  a.variant.causal = causal && !cross;
+  a.variant.merged = false;  // a decoder-level switch, not an attention one
+  a.cross = cross;
+  a.rope = model.positions == Positions::rope;
+  a.bias = model.bias;
+  a.dropout = model.dropout;
+  a.init_std = 0.02;
+  a.out_init_std = out_init_std();
+  return a;
+}
+
+namespace {
+
+// The parts every block has: its norms, its MLP and residual dropout.
+std::shared_ptr<LayerNorm> make_norm(const BlockOptions& opt) {
+  return std::make_shared<LayerNorm>(opt.model.n_embd, opt.model.bias);
+}
+
+std::shared_ptr<MLP> make_mlp(const BlockOptions& opt, Generator& gen) {
+  const ModelConfig& m = opt.model;
+  return std::make_shared<MLP>(m.n_embd, m.hidden(), m.mlp, m.bias, gen, 0.02, opt.out_init_std());
+}
+
+std::shared_ptr<Dropout> make_dropout(const BlockOptions& opt) {
+  check(opt.model.dropout == 0.0 || opt.dropout_gen != nullptr, "block: dropout {} needs a dropout generator",
+        opt.model.dropout);
+  return std::make_shared<Dropout>(opt.model.dropout, opt.dropout_gen);
+}
+
+std::shared_ptr<MultiHeadAttention> make_attention(const BlockOptions& opt, Generator& gen, const AttentionOptions& a) {
+  return std::make_shared<MultiHeadAttention>(a, gen, opt.dropout_gen);
+}
+
+// Decoder self-attention follows the config's causal switch (on by default).
+std::shared_ptr<MultiHeadAttention> decoder_self_attention(const BlockOptions& opt, Generator& gen) {
+  return make_attention(opt, gen, opt.attention(false, opt.model.attention.causal));
+}
+
+// x + dropout(sublayer(LN(x))): the pre-LN residual step.
+template <typename Sublayer>
+Tensor residual(const Tensor& x, const LayerNorm& ln, const Dropout& drop, Sublayer&& sublayer) {
+  return x + drop.forward(sublayer(ln.forward(x)));
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------- decoder
+
+DecoderBlock::DecoderBlock(const BlockOptions& opt, Generator& gen) {
+  ln_1 = register_module("ln_1", make_norm(opt));
+  attn = register_module("attn", decoder_self_attention(opt, gen));
+  ln_2 = register_module("ln_2", make_norm(opt));
+  mlp = register_module("mlp", make_mlp(opt, gen));
+  dropout = register_module("dropout", make_dropout(opt));
+}
+
+Tensor DecoderBlock::forward(const Tensor& x, KVCache* cache, Tensor* attn_weights) const {
+  Tensor h = residual(x, *ln_1, *dropout, [&](const Tensor& y) {
+    AttentionOutput a = attn->forward(y, Tensor(), Tensor(), cache, attn_weights != nullptr);
+    if (attn_weights) *attn_weights = a.weights;
+    return a.out;
+  });
+  return residual(h, *ln_2, *dropout, [&](const Tensor& y) { return mlp->forward(y); });
+}
+
+// ---------------------------------------------------------------------------- encoder
+
+EncoderBlock::EncoderBlock(const BlockOptions& opt, Generator& gen) {
+  ln_1 = register_module("ln_1", make_norm(opt));
+  attn = register_module("attn", make_attention(opt, gen, opt.attention(false, false)));
+  ln_2 = register_module("ln_2", make_norm(opt));
+  mlp = register_module("mlp", make_mlp(opt, gen));
+  dropout = register_module("dropout", make_dropout(opt));
+}
+
+Tensor EncoderBlock::forward(const Tensor& x, const Tensor& src_padding, Tensor* attn_weights) const {
+  Tensor h = residual(x, *ln_1, *dropout, [&](const Tensor& y) {
+    AttentionOutput a = attn->forward(y, Tensor(), src_padding, nullptr, attn_weights != nullptr);
+    if (attn_weights) *attn_weights = a.weights;
+    return a.out;
+  });
+  return residual(h, *ln_2, *dropout, [&](const Tensor& y) { return mlp->forward(y); });
+}
+
+// ---------------------------------------------------------------------------- decoder with cross-attention
+
+CrossDecoderBlock::CrossDecoderBlock(const BlockOptions& opt, Generator& gen) {
+  ln_1 = register_module("ln_1", make_norm(opt));
+  self_attn = register_module("self_attn", decoder_self_attention(opt, gen));
+  ln_2 = register_module("ln_2", make_norm(opt));
+  cross_attn = register_module("cross_attn", make_attention(opt, gen, opt.attention(true, false)));
+  ln_3 = register_module("ln_3", make_norm(opt));
+  mlp = register_module("mlp", make_mlp(opt, gen));
+  dropout = register_module("dropout", make_dropout(opt));
+}
+
+Tensor CrossDecoderBlock::forward(const Tensor& x, const Tensor& memory, const Tensor& src_padding, DecoderCache* cache,
+                                  Tensor* cross_weights) const {
+  Tensor h = residual(x, *ln_1, *dropout, [&](const Tensor& y) {
+    return self_attn->forward(y, Tensor(), Tensor(), cache ? &cache->self : nullptr).out;
+  });
+  h = residual(h, *ln_2, *dropout, [&](const Tensor& y) {
+    AttentionOutput a =
+        cross_attn->forward(y, memory, src_padding, cache ? &cache->cross : nullptr, cross_weights != nullptr);
+    if (cross_weights) *cross_weights = a.weights;
+    return a.out;
+  });
+  if (cache) cache->steps += x.size(1);
+  return residual(h, *ln_3, *dropout, [&](const Tensor& y) { return mlp->forward(y); });
+}
+
+// ---------------------------------------------------------------------------- merged (MAtt)
+
+MergedDecoderBlock::MergedDecoderBlock(const BlockOptions& opt, Generator& gen) {
+  const ModelConfig& m = opt.model;
+  ln_1 = register_module("ln_1", make_norm(opt));
+  if (m.attention.v_proj)
+    avg_proj = register_module("avg_proj", std::make_shared<Linear>(m.n_embd, m.n_embd, m.bias, gen));
+  AttentionOptions cross = opt.attention(true, false);
+  cross.variant.o_proj = false;  // the merged sublayer projects a + c once, below
+  cross_attn = register_module("cross_attn", make_attention(opt, gen, cross));
+  if (m.attention.o_proj)
+    o_proj = register_module("o_proj", std::make_shared<Linear>(m.n_embd, m.n_embd, m.bias, gen, opt.out_init_std()));
+  ln_2 = register_module("ln_2", make_norm(opt));
+  mlp = register_module("mlp", make_mlp(opt, gen));
+  dropout = register_module("dropout", make_dropout(opt));
+}
+
+namespace {
+
+// Causal running average over positions of v [B,T,d]: a_t = (past_sum + v_0 + ... + v_t) / (past + t + 1),
+// as one matmul with the lower-triangular ones matrix (cumulative sums) divided by the counts.
+// past_sum [B,1,d] (undefined when nothing came before) holds the sum of `past` earlier positions.
+Tensor running_average(const Tensor& v, const Tensor& past_sum, int64_t past) {
+  const int64_t T = v.size(1);
+  Tensor prefix_sums = matmul(tril(ones({T, T}, v.dtype())), v);  // [T,T] x [B,T,d] -> [B,T,d]
+  if (past_sum.defined()) prefix_sums = prefix_sums + past_sum;
+  Tensor counts = arange(static_cast<double>(past + 1), static_cast<double>(past + T + 1), 1.0, v.dtype());
+  return prefix_sums / counts.reshape({T, 1});
+}
+
+}  // namespace
+
+Tensor MergedDecoderBlock::forward(const Tensor& x, const Tensor& memory, const Tensor& src_padding,
+                                   DecoderCache* cache, Tensor* cross_weights) const {
+  Tensor h = residual(x, *ln_1, *dropout, [&](const Tensor& y) {
+    Tensor v = avg_proj ? avg_proj->forward(y) : y;  // [B,T,d]
+    Tensor past_sum = cache ? cache->running_sum : Tensor();
+    Tensor a = running_average(v, past_sum, cache ? cache->steps : 0);
+    if (cache) {
+      Tensor step_sum = sum(v, {1}, true);  // [B,1,d]
+      cache->running_sum = past_sum.defined() ? past_sum + step_sum : step_sum;
+      cache->steps += x.size(1);
+    }
+    AttentionOutput c =
+        cross_attn->forward(y, memory, src_padding, cache ? &cache->cross : nullptr, cross_weights != nullptr);
+    if (cross_weights) *cross_weights = c.weights;
+    Tensor merged = a + c.out;
+    return o_proj ? o_proj->forward(merged) : merged;
+  });
+  return residual(h, *ln_2, *dropout, [&](const Tensor& y) { return mlp->forward(y); });
+}
+
+// ---------------------------------------------------------------------------- model inputs
+
+Tensor embed_tokens(const Embedding& tokens, const Embedding* learned_positions, const ModelConfig& cfg,
+                    const Tensor& ids, int64_t offset, const char* model) {
+  check(ids.dim() == 2, "{}: expected token ids [B,T], got {}", model, describe(ids));
+  const int64_t T = ids.size(1);
+  if (offset == 0)
+    check(T <= cfg.block_size, "{}: sequence of {} tokens is longer than block_size {}", model, T, cfg.block_size);
+  else
+    check(offset + T <= cfg.block_size, "{}: {} cached + {} new tokens is longer than block_size {}", model, offset, T,
+          cfg.block_size);
+  Tensor x = tokens.forward(ids);  // [B,T,d]
+  switch (cfg.positions) {
+    case Positions::learned:
+      return x + learned_positions->forward(
+                     arange(static_cast<double>(offset), static_cast<double>(offset + T), 1.0, DType::i64));
+    case Positions::sinusoidal:
+      return x + sinusoidal_positions(T, cfg.n_embd, offset).to(x.dtype());
+    case Positions::rope:
+      return x;
+  }
+  return x;
+}
+
+}  // namespace qkv::nn

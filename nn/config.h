@@ -1,0 +1,51 @@
+// Typed model configuration: the [model] and [attention] sections of a run's TOML
+// (DESIGN.md section 5), with the defaults documented here. Key names follow nanoGPT.
+#pragma once
+#include <cstdint>
+#include <string>
+
+namespace qkv::nn {
+
+enum class QKMode { separate, shared, bilinear };
+enum class ScoreKind { dot, rbf, cosine, additive };
+enum class Positions { learned, sinusoidal, rope };
+enum class MlpKind { gelu, swiglu };
+enum class ModelKind { gpt, seq2seq };
+
+// [attention]: how every attention layer of the model is built.
+struct AttentionConfig {
+  bool q_proj = true;  // false: the projection is the identity (head h reads columns h*dh..)
+  bool k_proj = true;
+  bool v_proj = true;
+  bool o_proj = true;
+  QKMode qk = QKMode::separate;     // shared: Wk = Wq; bilinear: one d x d matrix per head
+  ScoreKind score = ScoreKind::dot;  // dot, rbf (-|q-k|^2), cosine (learned tau), additive
+  int64_t kv_heads = 0;              // grouped-query attention; 0 means n_head
+  bool causal = true;                // decoder self-attention (GPT); encoders never are
+  bool merged = false;               // seq2seq decoder: one MAtt sublayer instead of two
+};
+
+// [model]
+struct ModelConfig {
+  ModelKind kind = ModelKind::gpt;
+  int64_t vocab_size = 65;
+  int64_t n_layer = 4;  // per side for seq2seq (encoder and decoder)
+  int64_t n_head = 4;
+  int64_t n_embd = 128;
+  int64_t block_size = 64;  // longest sequence (source or target for seq2seq)
+  double dropout = 0.0;
+  bool bias = true;  // biases in Linear layers and LayerNorm
+  bool tie_embeddings = true;
+  Positions positions = Positions::learned;
+  MlpKind mlp = MlpKind::gelu;
+  int64_t mlp_hidden = 0;  // 0 means 4 * n_embd
+  AttentionConfig attention;
+
+  int64_t hidden() const { return mlp_hidden > 0 ? mlp_hidden : 4 * n_embd; }
+};
+
+const char* name(QKMode m);
+const char* name(ScoreKind s);
+const char* name(Positions p);
+
+}  // namespace qkv::nn

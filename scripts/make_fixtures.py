@@ -1,0 +1,285 @@
+#!/usr/bin/python3
+"""Writes the PyTorch parity fixtures that tests/test_parity_torch.cpp holds qkv to.
+
+Run with Debian's interpreter, which has python3-torch and python3-h5py:
+    /usr/bin/python3 scripts/make_fixtures.py [--out tests/fixtures]
+The output is deterministic: fixed seeds, one torch thread, no HDF5 timestamps, so a
+second run writes byte-for-byte the same files (a [parity] test checks this).
+
+Files (each holds one model, its weights and inputs, and its results in two precisions):
+    mha_self.h5   torch.nn.MultiheadAttention (batch_first), self-attention, causal + key padding
+    mha_cross.h5  the same module as cross-attention (queries x, keys/values memory), key
+                  padding only (qkv's cross-attention is never causal)
+    gpt.h5        the tiny GPT below, written with qkv's parameter names
+
+Layout of every file:
+    /                                 attributes: kind ("mha" | "gpt"), seed, torch_version,
+                                      and the config (int64 attributes listed below)
+    /inputs/<name>                    inputs; floats are float32, ids/targets/masks int64
+    /params/<name>                    parameters under qkv's dotted names, PyTorch layouts
+                                      (Linear weight [out, in]), float32
+    /<dtype>/outputs/<name>           dtype is float32 or float64: the forward pass run in that
+    /<dtype>/grads/inputs/<name>      precision (float32 inputs and params widened exactly for
+    /<dtype>/grads/params/<name>      float64), and the gradients of its loss
+
+mha files: attributes d_model, n_head, batch, T, S, causal (0/1), cross (0/1).
+    inputs: x [B,T,d], memory [B,S,d] (cross only), key_padding_mask [B,S] (1 = padded key),
+            R [B,T,d]
+    params: {q,k,v,o}_proj.{weight,bias} (q/k/v split from in_proj_weight / in_proj_bias)
+    outputs: out [B,T,d], attn_weights [B,H,T,S] (per head), loss [] = sum(out * R)
+    grads/inputs: x, memory (cross only)
+gpt file: attributes vocab_size, n_embd, n_layer, n_head, block_size, batch, T.
+    Pre-LN blocks, exact GELU, causal, LayerNorm eps 1e-5, no dropout, head tied to wte.
+    inputs: ids [B,T], targets [B,T]
+    params: wte.weight, wpe.weight, blocks.N.{ln_1,attn.{q,k,v,o}_proj,ln_2,mlp.fc,mlp.proj}.*,
+            ln_f.* (no lm_head: it is wte.weight)
+    outputs: logits [B,T,V], loss [] = mean cross-entropy over B*T targets
+"""
+import argparse
+import copy
+import ctypes
+import math
+import os
+import sys
+
+import h5py
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+SEED = 1234
+
+
+def fill_(p, gen, std, mean=0.0):
+    """Every parameter gets random values (biases and LayerNorm too), so that a mistake
+    in any of them shows in the comparison."""
+    with torch.no_grad():
+        p.copy_(mean + std * torch.randn(p.shape, generator=gen))
+
+
+def minimal_header_dcpl():
+    """Dataset creation properties without the 256 bytes HDF5 reserves in every dataset
+    header for attributes we never write: ~15% of these small files. h5py 3.7 does not
+    wrap H5Pset_dset_no_attrs_hint (HDF5 >= 1.10.5), so it is called from the HDF5 that
+    h5py's extension module links (dlsym searches its dependencies)."""
+    dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+    try:
+        no_attrs_hint = ctypes.CDLL(h5py.h5p.__file__).H5Pset_dset_no_attrs_hint
+    except AttributeError:
+        print("make_fixtures: HDF5 < 1.10.5: files will be larger than the committed ones", file=sys.stderr)
+        return dcpl
+    no_attrs_hint.argtypes = [ctypes.c_int64, ctypes.c_uint]
+    if no_attrs_hint(dcpl.id, 1) < 0:
+        raise RuntimeError("H5Pset_dset_no_attrs_hint failed")
+    return dcpl
+
+
+class Writer:
+    """An HDF5 file whose bytes depend only on what is written: no timestamps (on the root
+    group too), no creation-order tracking, fixed-length string attributes (a variable-length
+    one costs a 4 KB global heap), and datasets written in sorted order."""
+
+    def __init__(self, path):
+        fapl = h5py.h5p.create(h5py.h5p.FILE_ACCESS)
+        fapl.set_libver_bounds(h5py.h5f.LIBVER_LATEST, h5py.h5f.LIBVER_LATEST)  # compact headers
+        fcpl = h5py.h5p.create(h5py.h5p.FILE_CREATE)
+        fcpl.set_obj_track_times(False)
+        self.f = h5py.File(h5py.h5f.create(path.encode(), h5py.h5f.ACC_TRUNC, fapl=fapl, fcpl=fcpl))
+        self.items = {}
+
+    def put(self, name, value):
+        if isinstance(value, torch.Tensor):
+            value = value.detach().cpu().numpy()
+        self.items[name] = np.array(value, order="C")  # a copy
+
+    def close(self, attrs):
+        for key in sorted(attrs):
+            v = attrs[key]
+            self.f.attrs[key] = np.int64(v) if isinstance(v, int) else np.bytes_(str(v))
+        dcpl = minimal_header_dcpl()
+        for name in sorted(self.items):
+            self._group(os.path.dirname(name))
+            self.f.create_dataset(name, data=self.items[name], track_times=False, dcpl=dcpl)
+        self.f.close()
+
+    def _group(self, path):
+        if not path or path in self.f:
+            return
+        self._group(os.path.dirname(path))
+        gcpl = h5py.h5p.create(h5py.h5p.GROUP_CREATE)
+        gcpl.set_obj_track_times(False)
+        h5py.h5g.create(self.f.id, path.encode(), gcpl=gcpl)
+
+
+DTYPES = {"float32": torch.float32, "float64": torch.float64}
+
+
+def base_attrs(kind):
+    return {"kind": kind, "seed": SEED, "torch_version": torch.__version__}
+
+
+# --- (a) torch.nn.MultiheadAttention -------------------------------------------------
+
+D, H, B, T, S = 8, 2, 2, 4, 5
+
+
+def split_in_proj(in_w, in_b, out_w, out_b):
+    """PyTorch packs q/k/v into in_proj_weight [3d, d]; qkv names them separately."""
+    named = {"o_proj.weight": out_w, "o_proj.bias": out_b}
+    for i, name in enumerate(["q_proj", "k_proj", "v_proj"]):
+        rows = slice(i * D, (i + 1) * D)
+        named[name + ".weight"], named[name + ".bias"] = in_w[rows], in_b[rows]
+    return named
+
+
+def mha_fixture(path, cross):
+    gen = torch.Generator().manual_seed(SEED + (1 if cross else 0))
+    mha = nn.MultiheadAttention(D, H, batch_first=True, bias=True)
+    fill_(mha.in_proj_weight, gen, 0.5)
+    fill_(mha.in_proj_bias, gen, 0.2)
+    fill_(mha.out_proj.weight, gen, 0.5)
+    fill_(mha.out_proj.bias, gen, 0.2)
+    x = torch.randn(B, T, D, generator=gen)
+    memory = torch.randn(B, S, D, generator=gen) if cross else None
+    R = torch.randn(B, T, D, generator=gen)
+    n_keys = S if cross else T
+    # Batch 0 sees every key, batch 1 has its last keys padded. Key 0 is never padded,
+    # so with the causal mask no row is fully masked (torch gives NaN there).
+    padding = torch.zeros(B, n_keys, dtype=torch.int64)
+    padding[1, n_keys - (2 if cross else 1):] = 1
+    causal = None if cross else torch.triu(torch.ones(T, T, dtype=torch.bool), diagonal=1)
+
+    w = Writer(path)
+    w.put("inputs/x", x)
+    if cross:
+        w.put("inputs/memory", memory)
+    w.put("inputs/key_padding_mask", padding)
+    w.put("inputs/R", R)
+    p = mha
+    for name, value in split_in_proj(p.in_proj_weight, p.in_proj_bias, p.out_proj.weight, p.out_proj.bias).items():
+        w.put("params/" + name, value)
+
+    for dname, dtype in DTYPES.items():
+        m = copy.deepcopy(mha).to(dtype)
+        xd = x.to(dtype, copy=True).requires_grad_()
+        md = memory.to(dtype, copy=True).requires_grad_() if cross else xd
+        out, weights = m(xd, md, md, key_padding_mask=padding.bool(), attn_mask=causal,
+                         need_weights=True, average_attn_weights=False)
+        loss = (out * R.to(dtype)).sum()
+        loss.backward()
+        w.put(dname + "/outputs/out", out)
+        w.put(dname + "/outputs/attn_weights", weights)
+        w.put(dname + "/outputs/loss", loss)
+        w.put(dname + "/grads/inputs/x", xd.grad)
+        if cross:
+            w.put(dname + "/grads/inputs/memory", md.grad)
+        grads = split_in_proj(m.in_proj_weight.grad, m.in_proj_bias.grad, m.out_proj.weight.grad,
+                              m.out_proj.bias.grad)
+        for name, g in grads.items():
+            w.put(dname + "/grads/params/" + name, g)
+    attrs = base_attrs("mha")
+    attrs.update(d_model=D, n_head=H, batch=B, T=T, S=n_keys, causal=int(not cross), cross=int(cross))
+    w.close(attrs)
+
+
+# --- (b, c) a tiny GPT with qkv's parameter names --------------------------------------
+
+V, C, L, NH, BLOCK, GB, GT = 11, 16, 2, 2, 8, 2, 8
+
+
+class Attention(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.q_proj, self.k_proj, self.v_proj, self.o_proj = (nn.Linear(C, C) for _ in range(4))
+
+    def forward(self, x):
+        b, t, _ = x.shape
+        heads = lambda y: y.view(b, t, NH, C // NH).transpose(1, 2)  # [B,H,T,dh]
+        q, k, v = heads(self.q_proj(x)), heads(self.k_proj(x)), heads(self.v_proj(x))
+        scores = q @ k.transpose(-2, -1) / math.sqrt(C // NH)
+        future = torch.triu(torch.ones(t, t, dtype=torch.bool), diagonal=1)
+        att = F.softmax(scores.masked_fill(future, float("-inf")), dim=-1)
+        return self.o_proj((att @ v).transpose(1, 2).reshape(b, t, C))
+
+
+class MLP(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc, self.proj = nn.Linear(C, 4 * C), nn.Linear(4 * C, C)
+
+    def forward(self, x):
+        return self.proj(F.gelu(self.fc(x)))  # exact (erf) GELU
+
+
+class Block(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.ln_1, self.attn = nn.LayerNorm(C, eps=1e-5), Attention()
+        self.ln_2, self.mlp = nn.LayerNorm(C, eps=1e-5), MLP()
+
+    def forward(self, x):
+        x = x + self.attn(self.ln_1(x))
+        return x + self.mlp(self.ln_2(x))
+
+
+class GPT(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.wte, self.wpe = nn.Embedding(V, C), nn.Embedding(BLOCK, C)
+        self.blocks = nn.ModuleList(Block() for _ in range(L))
+        self.ln_f = nn.LayerNorm(C, eps=1e-5)
+
+    def forward(self, ids):
+        x = self.wte(ids) + self.wpe(torch.arange(ids.shape[1]))
+        for block in self.blocks:
+            x = block(x)
+        return self.ln_f(x) @ self.wte.weight.t()  # head tied to the embedding
+
+
+def gpt_fixture(path):
+    gen = torch.Generator().manual_seed(SEED + 2)
+    model = GPT()
+    for name, p in model.named_parameters():
+        if name.startswith(("wte", "wpe")):
+            fill_(p, gen, 0.5)
+        elif ".ln_" in name or name.startswith("ln_f"):
+            fill_(p, gen, 0.1, mean=1.0 if name.endswith("weight") else 0.0)
+        else:
+            fill_(p, gen, 0.3 if name.endswith("weight") else 0.1)
+    ids = torch.randint(0, V, (GB, GT), generator=gen)
+    targets = torch.randint(0, V, (GB, GT), generator=gen)
+
+    w = Writer(path)
+    w.put("inputs/ids", ids)
+    w.put("inputs/targets", targets)
+    for name, p in model.named_parameters():
+        w.put("params/" + name, p)
+    for dname, dtype in DTYPES.items():
+        m = copy.deepcopy(model).to(dtype)
+        logits = m(ids)
+        loss = F.cross_entropy(logits.view(-1, V), targets.view(-1))
+        loss.backward()
+        w.put(dname + "/outputs/logits", logits)
+        w.put(dname + "/outputs/loss", loss)
+        for name, p in m.named_parameters():
+            w.put(dname + "/grads/params/" + name, p.grad)
+    attrs = base_attrs("gpt")
+    attrs.update(vocab_size=V, n_embd=C, n_layer=L, n_head=NH, block_size=BLOCK, batch=GB, T=GT)
+    w.close(attrs)
+
+
+def main():
+    default_out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fixtures")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", default=default_out, help="folder for the .h5 files")
+    args = parser.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    torch.set_num_threads(1)  # one reduction order, so the bytes repeat
+    mha_fixture(os.path.join(args.out, "mha_self.h5"), cross=False)
+    mha_fixture(os.path.join(args.out, "mha_cross.h5"), cross=True)
+    gpt_fixture(os.path.join(args.out, "gpt.h5"))
+
+
+if __name__ == "__main__":
+    main()

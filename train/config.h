@@ -1,0 +1,64 @@
+// The run configuration: the TOML sections [data], [model], [attention], [train] and
+// [optim] of DESIGN.md section 5 as typed structs. Parsing is strict (an unknown key or
+// a wrong type is an error naming it), `--set section.key=value` overrides any key, and
+// the whole config is written back as TOML text (stored in every checkpoint).
+#pragma once
+#include <string>
+#include <vector>
+
+#include "nn/config.h"
+
+namespace qkv {
+
+struct DataConfig {
+  std::string corpus = "kjv";    // a dataset name (qkv data NAME) or a path to text
+  std::string tokenizer = "char";  // char, bpe, unigram
+  int64_t vocab_size = 0;        // for bpe/unigram (char: taken from the corpus)
+};
+
+struct TrainConfig {
+  int64_t max_iters = 2000;
+  int64_t batch_size = 12;
+  int64_t grad_accum = 1;
+  int64_t eval_interval = 250;
+  int64_t eval_iters = 20;
+  int64_t log_interval = 10;
+  int64_t checkpoint_interval = 500;
+  int64_t keep_checkpoints = 2;  // the last K step checkpoints (best.h5 is kept too)
+  int64_t seed = 1337;
+  int64_t threads = 0;  // 0: all cores (or OMP_NUM_THREADS)
+  std::string out = "out";
+};
+
+struct OptimConfig {
+  std::string name = "adamw";  // adamw, adam, sgd
+  double lr = 1e-3;
+  double min_lr = 1e-4;
+  int64_t warmup_iters = 100;
+  int64_t lr_decay_iters = 2000;
+  std::string schedule = "cosine";  // constant, cosine, linear
+  double beta1 = 0.9;
+  double beta2 = 0.99;
+  double weight_decay = 0.1;
+  double grad_clip = 1.0;
+  double momentum = 0.9;  // sgd
+};
+
+struct RunConfig {
+  DataConfig data;
+  nn::ModelConfig model;
+  TrainConfig train;
+  OptimConfig optim;
+};
+
+// Parses TOML text; `origin` names the file in errors.
+RunConfig parse_config(const std::string& toml_text, const std::string& origin);
+RunConfig load_config(const std::string& path);
+// Applies "section.key=value" (value in TOML syntax: 3, 1e-3, true, "rope" or rope).
+void apply_override(RunConfig& cfg, const std::string& assignment);
+// Every key, as TOML text that parse_config reads back to the same config.
+std::string to_toml(const RunConfig& cfg);
+// Checks the values make sense together (positive sizes, known names, ...).
+void validate(const RunConfig& cfg);
+
+}  // namespace qkv

@@ -1,0 +1,62 @@
+// Hdf5File: tensors in HDF5 files, for checkpoints (DESIGN.md section 6) and the PyTorch
+// fixtures of the parity tests. A thin RAII layer over the HDF5 C API: datasets at
+// slash-separated paths whose names may hold dots ("params/blocks.0.attn.q_proj.weight"),
+// and string / int64 attributes on the root or a group. Every failure is a qkv::Error
+// naming the file and the dataset, e.g. "hdf5: ckpt.h5: no dataset 'params/foo'";
+// HDF5's own error printing is switched off.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "autograd/tensor.h"
+
+namespace qkv {
+
+class Hdf5File {
+ public:
+  // An existing file, read-only. Throws when it is missing, not HDF5, or truncated.
+  static Hdf5File open(const std::string& path);
+  // A new empty file for writing; an existing file there is truncated.
+  static Hdf5File create(const std::string& path);
+
+  Hdf5File(Hdf5File&& other) noexcept;
+  Hdf5File& operator=(Hdf5File&& other) noexcept;
+  Hdf5File(const Hdf5File&) = delete;
+  Hdf5File& operator=(const Hdf5File&) = delete;
+  ~Hdf5File();  // closes quietly; call close() to see a failed flush
+  void close();
+
+  const std::string& path() const { return path_; }
+
+  // Writes t (any dtype, any strides; a 0-d tensor becomes a scalar dataset) at name,
+  // creating the groups on the way. Writing over an existing dataset is an error.
+  void write(const std::string& name, const Tensor& t);
+  // A float32 / float64 / int32 / int64 dataset as a new contiguous tensor of its shape.
+  Tensor read(const std::string& name) const;
+  // Whether a dataset or a group exists at name.
+  bool has(const std::string& name) const;
+  // Every dataset under group, recursively, as paths relative to it, sorted
+  // (list("params") -> {"blocks.0.attn.q_proj.bias", ...}).
+  std::vector<std::string> list(const std::string& group = "/") const;
+
+  // Attributes of the root ("/") or of a group (created when writing, if missing).
+  // Strings are written variable-length UTF-8, as h5py does; both forms are read.
+  void set_attr(const std::string& key, const std::string& value, const std::string& group = "/");
+  void set_attr(const std::string& key, int64_t value, const std::string& group = "/");
+  bool has_attr(const std::string& key, const std::string& group = "/") const;
+  std::string attr_string(const std::string& key, const std::string& group = "/") const;
+  int64_t attr_int(const std::string& key, const std::string& group = "/") const;
+
+ private:
+  Hdf5File(std::string path, int64_t id, bool writable) : path_(std::move(path)), id_(id), writable_(writable) {}
+  int64_t open_group(const std::string& group, bool create) const;
+  void require_open(const std::string& what) const;
+  void require_writable(const std::string& what) const;
+
+  std::string path_;
+  int64_t id_ = -1;  // the file's hid_t
+  bool writable_ = false;
+};
+
+}  // namespace qkv
