@@ -158,7 +158,7 @@ GradcheckReport gradcheck(const GradFn& f, const std::vector<Tensor>& inputs,
 std::string GradcheckReport::str() const {
   std::string s;
   for (const InputReport& r : inputs) {
-    s += fmt::format("{:<12} {:<14} max abs {:.2e}  max rel {:.2e}  {}", r.name, r.shape.str(), r.max_abs_err,
+    s += fmt::format("{:<24} {:<14} max abs {:.2e}  max rel {:.2e}  {}", r.name, r.shape.str(), r.max_abs_err,
                      r.max_rel_err, r.passed ? "ok" : "FAIL");
     if (!r.passed)
       s += fmt::format("  (at input {} output {}: analytic {:.6g}, numeric {:.6g})", r.worst_index.str(),
