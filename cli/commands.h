@@ -9,5 +9,8 @@ namespace qkv::cli {
 using Runner = std::function<int()>;
 Runner add_gradcheck_command(CLI::App& app);
 Runner add_data_command(CLI::App& app);
+Runner add_train_command(CLI::App& app);
+Runner add_sample_command(CLI::App& app);
+Runner add_eval_command(CLI::App& app);
 
 }  // namespace qkv::cli

@@ -18,6 +18,9 @@ int main(int argc, char** argv) {
   std::vector<std::pair<CLI::App*, qkv::cli::Runner>> commands;
   auto track = [&](qkv::cli::Runner r) { commands.emplace_back(app.get_subcommands({}).back(), std::move(r)); };
   track(qkv::cli::add_data_command(app));
+  track(qkv::cli::add_train_command(app));
+  track(qkv::cli::add_sample_command(app));
+  track(qkv::cli::add_eval_command(app));
   track(qkv::cli::add_gradcheck_command(app));
 
   try {

@@ -23,6 +23,8 @@ class GPT : public Module {
   Tensor loss(const Tensor& ids, const Tensor& targets) const;
   std::vector<KVCache> make_caches() const { return std::vector<KVCache>(cfg_.n_layer); }
   const ModelConfig& config() const { return cfg_; }
+  // The generator of every dropout mask: its state goes into checkpoints (exact resume).
+  Generator& dropout_generator() const { return dropout_gen_; }
 
   std::shared_ptr<Embedding> wte, wpe;  // wpe only for learned positions
   std::shared_ptr<Dropout> drop;        // on the embeddings (no parameters)

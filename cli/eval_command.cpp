@@ -1,0 +1,62 @@
+// qkv eval --checkpoint FILE [--split val|test]: loss and perplexity over a whole split.
+#include <fmt/core.h>
+
+#include <cmath>
+
+#include "autograd/tape.h"
+#include "cli/commands.h"
+#include "data/batcher.h"
+#include "data/corpus.h"
+#include "train/model_io.h"
+
+namespace qkv::cli {
+
+namespace {
+struct EvalArgs {
+  std::string checkpoint, split = "val";
+  int64_t batch_size = 16;
+};
+
+// Mean loss over every non-overlapping window of block_size + 1 tokens of the split.
+double split_loss(const nn::GPT& model, const std::vector<int32_t>& tokens, int64_t batch_size, int64_t* windows) {
+  const int64_t T = model.config().block_size;
+  const int64_t n = (static_cast<int64_t>(tokens.size()) - 1) / T;
+  check(n > 0, "eval: the split has {} tokens, fewer than block_size + 1 = {}", tokens.size(), T + 1);
+  NoGradGuard no_grad;
+  double total = 0;
+  for (int64_t w0 = 0; w0 < n; w0 += batch_size) {
+    const int64_t b = std::min(batch_size, n - w0);
+    Tensor x = Tensor::empty({b, T}, DType::i64), y = Tensor::empty({b, T}, DType::i64);
+    for (int64_t i = 0; i < b; ++i)
+      for (int64_t t = 0; t < T; ++t) {
+        x.data<int64_t>()[i * T + t] = tokens[(w0 + i) * T + t];
+        y.data<int64_t>()[i * T + t] = tokens[(w0 + i) * T + t + 1];
+      }
+    total += model.loss(x, y).item() * static_cast<double>(b);
+  }
+  *windows = n;
+  return total / static_cast<double>(n);
+}
+}  // namespace
+
+Runner add_eval_command(CLI::App& app) {
+  auto a = std::make_shared<EvalArgs>();
+  CLI::App* sub = app.add_subcommand("eval", "loss and perplexity of a checkpoint on a whole split");
+  sub->add_option("--checkpoint", a->checkpoint, "a checkpoint written by qkv train")->required();
+  sub->add_option("--split", a->split, "val or test")->check(CLI::IsMember({"val", "test"}));
+  sub->add_option("--batch-size", a->batch_size, "windows per forward pass")->check(CLI::PositiveNumber);
+  return [a] {
+    LoadedModel m = load_model(a->checkpoint);
+    data::Corpus corpus = data::load_corpus(m.config.data.corpus);
+    data::TokenizedCorpus tokens = data::tokenize(corpus, *m.tokenizer);
+    const std::vector<int32_t>& split = a->split == "val" ? tokens.val : tokens.test;
+    check(!split.empty(), "eval: corpus {} has no {} split", corpus.origin, a->split);
+    int64_t windows = 0;
+    double loss = split_loss(*m.model, split, a->batch_size, &windows);
+    fmt::print("{} split of {}: {} tokens in {} windows of {}\nloss {:.4f}\nperplexity {:.3f}\n", a->split,
+               corpus.origin, split.size(), windows, m.model->config().block_size, loss, std::exp(loss));
+    return 0;
+  };
+}
+
+}  // namespace qkv::cli

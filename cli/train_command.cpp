@@ -1,0 +1,48 @@
+// qkv train --config FILE [--set section.key=value ...] [--out DIR] [--resume]
+#include <fmt/core.h>
+
+#include "cli/commands.h"
+#include "train/trainer.h"
+
+namespace qkv::cli {
+
+namespace {
+struct TrainArgs {
+  std::string config;
+  std::vector<std::string> sets;
+  std::string out;
+  bool resume = false;
+  bool quiet = false;
+};
+}  // namespace
+
+RunConfig config_from_args(const std::string& path, const std::vector<std::string>& sets) {
+  RunConfig cfg = load_config(path);
+  for (const std::string& s : sets) apply_override(cfg, s);
+  validate(cfg);
+  return cfg;
+}
+
+Runner add_train_command(CLI::App& app) {
+  auto args = std::make_shared<TrainArgs>();
+  CLI::App* sub = app.add_subcommand("train", "train a model from a TOML config (Ctrl-C saves a checkpoint and stops)");
+  sub->add_option("--config", args->config, "TOML config (see configs/)")->required();
+  sub->add_option("--set", args->sets, "override a config key: section.key=value (repeatable)");
+  sub->add_option("--out", args->out, "output folder (default: train.out of the config)");
+  sub->add_flag("--resume", args->resume, "continue from the newest checkpoint in the output folder");
+  sub->add_flag("--quiet", args->quiet, "no progress line");
+  return [args] {
+    TrainOptions opt;
+    opt.config = config_from_args(args->config, args->sets);
+    if (!args->out.empty()) opt.config.train.out = args->out;
+    opt.resume = args->resume;
+    opt.progress = !args->quiet;
+    TrainResult r = train(opt);
+    fmt::print("done: step {}, train loss {:.4f}, val loss {:.4f} (best {:.4f}), {:.0f} tokens/s, {:.1f} s; checkpoint {}\n",
+               r.steps, r.last_train_loss, r.last_val_loss, r.best_val_loss, r.tokens_per_s, r.wall_s,
+               r.last_checkpoint);
+    return r.interrupted ? 130 : 0;
+  };
+}
+
+}  // namespace qkv::cli

@@ -1,0 +1,235 @@
+#include "data/bible.h"
+
+#include <fmt/format.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "autograd/error.h"
+#include "data/text_file.h"
+#include "data/utf8.h"
+
+namespace qkv::data {
+namespace fs = std::filesystem;
+
+namespace {
+
+// Bump when the preparation changes what it writes: older folders are then prepared again.
+constexpr int kFormatVersion = 1;
+
+const char* const kValBooks[] = {"Joshua", "Lamentations", "Jonah", "Mark", "Titus"};
+const char* const kTestBooks[] = {"Judges", "Joel", "John"};
+
+struct ProgramOutput {
+  std::string out;
+  int status = -1;  // exit code; 127 when the shell could not find the program
+};
+
+ProgramOutput run_program(const std::string& command) {
+  ProgramOutput r;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (!pipe) fail("data: could not run `{}`", command);
+  char buf[1 << 16];
+  for (size_t n; (n = fread(buf, 1, sizeof buf, pipe)) > 0;) r.out.append(buf, n);
+  int status = pclose(pipe);
+  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+std::string manifest_path(const fs::path& dir) { return (dir / "manifest.txt").string(); }
+
+// manifest.txt: "key = value" lines; '#' starts a comment.
+std::map<std::string, std::string> read_manifest(const fs::path& dir) {
+  std::map<std::string, std::string> kv;
+  std::ifstream in(manifest_path(dir));
+  for (std::string line; std::getline(in, line);) {
+    size_t eq = line.find(" = ");
+    if (line.empty() || line[0] == '#' || eq == std::string::npos) continue;
+    kv[line.substr(0, eq)] = line.substr(eq + 3);
+  }
+  return kv;
+}
+
+int64_t manifest_int(const std::map<std::string, std::string>& kv, const std::string& key) {
+  auto it = kv.find(key);
+  if (it == kv.end()) return -1;
+  try {
+    return std::stoll(it->second);
+  } catch (const std::exception&) {
+    return -1;
+  }
+}
+
+// The earlier preparation in `dir`, when its manifest is current and every file has the
+// size the manifest recorded.
+bool load_cached(const fs::path& dir, PreparedDataset& ds) {
+  auto kv = read_manifest(dir);
+  if (manifest_int(kv, "format") != kFormatVersion) return false;
+  for (size_t s = 0; s < kSplitNames.size(); ++s) {
+    std::string split = kSplitNames[s];
+    SplitStats& st = ds.splits[s];
+    st.books = manifest_int(kv, split + "_books");
+    st.verses = manifest_int(kv, split + "_verses");
+    st.chars = manifest_int(kv, split + "_chars");
+    st.bytes = manifest_int(kv, split + "_bytes");
+    std::error_code ec;
+    auto size = fs::file_size(dir / (split + ".txt"), ec);
+    if (ec || st.verses < 0 || static_cast<int64_t>(size) != st.bytes || !fs::exists(dir / (split + ".ref")))
+      return false;
+  }
+  ds.distinct_chars = manifest_int(kv, "distinct_chars");
+  return ds.distinct_chars > 0;
+}
+
+std::string split_summary(const PreparedDataset& ds) {
+  std::string s = fmt::format("| split | books | verses | characters |\n|---|---:|---:|---:|\n");
+  for (size_t i = 0; i < kSplitNames.size(); ++i)
+    s += fmt::format("| {} | {} | {} | {} |\n", kSplitNames[i], ds.splits[i].books, ds.splits[i].verses,
+                     ds.splits[i].chars);
+  return s;
+}
+
+std::string readme_text(const BibleModule& m, const PreparedDataset& ds) {
+  std::string s = fmt::format("# {}: {}\n\n", m.name, m.description);
+  s += fmt::format(
+      "Prepared by `qkv data {}` from the SWORD module {} (Debian package {}), whose text is in the public domain.\n"
+      "The OSIS markup was stripped (notes, titles, speaker labels, milestones and pilcrows removed; the words kept)\n"
+      "and each verse is one line; {{train,val,test}}.ref give each line's reference.\n\n",
+      m.name, m.module, m.package);
+  if (m.name == "web")
+    s += "\"World English Bible\" is a trademark: this modified text (markup, notes and the glossary removed) is not\n"
+         "the World English Bible and must not be called by that name.\n\n";
+  s += "Split by book, the same for every module: val = Joshua, Lamentations, Jonah, Mark, Titus; test = Judges,\n"
+       "Joel, John; train = every other book.\n\n";
+  s += split_summary(ds);
+  s += fmt::format("\n{} distinct characters (newline included).\n", ds.distinct_chars);
+  return s;
+}
+
+std::string manifest_text(const BibleModule& m, const PreparedDataset& ds) {
+  std::string s = "# qkv dataset manifest, written last: the preparation below is complete.\n";
+  s += fmt::format("format = {}\nname = {}\nmodule = {}\npackage = {}\n", kFormatVersion, m.name, m.module, m.package);
+  s += "split = by book; val = Joshua, Lamentations, Jonah, Mark, Titus; test = Judges, Joel, John; train = the rest\n";
+  for (size_t i = 0; i < kSplitNames.size(); ++i) {
+    const SplitStats& st = ds.splits[i];
+    s += fmt::format("{0}_books = {1}\n{0}_verses = {2}\n{0}_chars = {3}\n{0}_bytes = {4}\n", kSplitNames[i], st.books,
+                     st.verses, st.chars, st.bytes);
+  }
+  s += fmt::format("distinct_chars = {}\n", ds.distinct_chars);
+  return s;
+}
+
+}  // namespace
+
+const std::vector<BibleModule>& bible_modules() {
+  static const std::vector<BibleModule> modules = {
+      {"kjv", "engKJV2006eb", "sword-text-kjv", "King James Version, English, 1769 text"},
+      {"web", "engWEB2015eb", "sword-text-web",
+       "modern English from the World English Bible module, deuterocanonical books included"},
+      {"sparv", "spaRV1909eb", "sword-text-sparv", "Reina-Valera 1909, Spanish"},
+  };
+  return modules;
+}
+
+const BibleModule* find_bible_module(std::string_view name) {
+  for (const BibleModule& m : bible_modules())
+    if (m.name == name) return &m;
+  return nullptr;
+}
+
+Split book_split(std::string_view book) {
+  for (const char* b : kValBooks)
+    if (book == b) return Split::val;
+  for (const char* b : kTestBooks)
+    if (book == b) return Split::test;
+  return Split::train;
+}
+
+std::vector<Verse> read_sword_module(const BibleModule& m, const std::string& mod2imp) {
+  ProgramOutput r = run_program(fmt::format("{} {} 2>/dev/null", mod2imp, m.module));
+  if (r.status == 127)
+    fail("data {}: `{}` not found; install it: apt-get install libsword-utils {}", m.name, mod2imp, m.package);
+  std::vector<Verse> verses = parse_imp(r.out);
+  if (r.status != 0 || verses.empty())
+    fail("data {}: SWORD module {} is not installed; install it: apt-get install {}", m.name, m.module, m.package);
+  return verses;
+}
+
+SplitStats PreparedDataset::total() const {
+  SplitStats t;
+  for (const SplitStats& s : splits) {
+    t.books += s.books;
+    t.verses += s.verses;
+    t.chars += s.chars;
+    t.bytes += s.bytes;
+  }
+  return t;
+}
+
+std::string default_data_dir() {
+  const char* env = std::getenv("QKV_DATA_DIR");
+  return env && *env ? env : "data-cache";
+}
+
+PreparedDataset prepare_dataset(const std::string& name, const std::string& data_dir, bool force,
+                                const std::string& mod2imp) {
+  const BibleModule* m = find_bible_module(name);
+  if (!m) {
+    std::string known;
+    for (const BibleModule& b : bible_modules()) known += (known.empty() ? "" : ", ") + b.name;
+    fail("data: unknown dataset '{}' (known: {})", name, known);
+  }
+  PreparedDataset ds;
+  ds.name = name;
+  fs::path dir = fs::path(data_dir) / name;
+  ds.dir = dir.string();
+  if (!force && load_cached(dir, ds)) {
+    ds.cached = true;
+    return ds;
+  }
+
+  std::vector<Verse> verses = read_sword_module(*m, mod2imp);
+  std::array<std::string, 3> text, refs;
+  std::array<std::set<std::string>, 3> books;
+  std::set<char32_t> chars = {U'\n'};
+  for (const Verse& v : verses) {
+    auto s = static_cast<size_t>(book_split(v.book));
+    text[s] += v.text + '\n';
+    refs[s] += fmt::format("{} {}:{}\n", v.book, v.chapter, v.verse);
+    books[s].insert(v.book);
+    ++ds.splits[s].verses;
+    for (size_t pos = 0; pos < v.text.size();) chars.insert(next_code_point(v.text, pos));
+  }
+  ds.distinct_chars = static_cast<int64_t>(chars.size());
+  for (size_t s = 0; s < 3; ++s) {
+    ds.splits[s].books = static_cast<int64_t>(books[s].size());
+    ds.splits[s].chars = static_cast<int64_t>(count_code_points(text[s]));
+    ds.splits[s].bytes = static_cast<int64_t>(text[s].size());
+  }
+
+  // Written into a side folder and renamed into place, so an interrupted run leaves no
+  // half-written dataset behind.
+  fs::path partial = fs::path(data_dir) / fmt::format(".{}.partial-{}", name, getpid());
+  std::error_code ec;
+  fs::remove_all(partial, ec);
+  fs::create_directories(partial, ec);
+  if (ec) fail("data {}: cannot create {}: {}", name, partial.string(), ec.message());
+  for (size_t s = 0; s < 3; ++s) {
+    write_text_file((partial / (std::string(kSplitNames[s]) + ".txt")).string(), text[s]);
+    write_text_file((partial / (std::string(kSplitNames[s]) + ".ref")).string(), refs[s]);
+  }
+  write_text_file((partial / "README.md").string(), readme_text(*m, ds));
+  write_text_file(manifest_path(partial), manifest_text(*m, ds));
+  fs::remove_all(dir, ec);
+  fs::rename(partial, dir, ec);
+  if (ec) fail("data {}: cannot move {} to {}: {}", name, partial.string(), dir.string(), ec.message());
+  return ds;
+}
+
+}  // namespace qkv::data

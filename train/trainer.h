@@ -1,0 +1,42 @@
+// The training loop: batches -> forward -> loss -> backward -> clip -> optimizer step,
+// with periodic evaluation, a progress line, metrics.csv, checkpoints (the last K and
+// the best), exact resume, Ctrl-C that saves and stops, and a NaN/inf loss that stops
+// with an error naming the step.
+#pragma once
+#include <limits>
+#include <string>
+
+#include "train/config.h"
+
+namespace qkv {
+
+struct TrainOptions {
+  RunConfig config;
+  bool resume = false;       // continue from the newest checkpoint in config.train.out
+  std::string data_dir;      // where `qkv data` caches corpora ("" = the default)
+  bool progress = true;      // print the progress line and the summary
+};
+
+struct TrainResult {
+  int64_t steps = 0;  // the step reached
+  double last_train_loss = std::numeric_limits<double>::quiet_NaN();
+  double last_val_loss = std::numeric_limits<double>::quiet_NaN();
+  double best_val_loss = std::numeric_limits<double>::infinity();
+  double wall_s = 0;        // this invocation's wall time
+  double tokens_per_s = 0;  // training tokens over training time (evaluation excluded)
+  std::string last_checkpoint;
+  bool interrupted = false;  // stopped by Ctrl-C (SIGINT) or request_stop()
+};
+
+TrainResult train(const TrainOptions& options);
+
+// Asks a running train() to save a checkpoint and return at the next step boundary
+// (what SIGINT does). Safe to call from a signal handler.
+void request_stop();
+
+// The checkpoint file of a step inside an output folder: DIR/ckpt-000500.h5.
+std::string checkpoint_path(const std::string& out_dir, int64_t step);
+// The newest step checkpoint in DIR, or "" when there is none.
+std::string newest_checkpoint(const std::string& out_dir);
+
+}  // namespace qkv
