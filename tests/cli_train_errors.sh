@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Bad input to `qkv train/sample/eval`: each gives a one-line error naming the thing,
+# exit code 2, and leaves every existing file as it was.
+# Usage: cli_train_errors.sh QKV_BINARY FIXTURES_DIR
+set -u
+qkv=$1 fixtures=$2
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+failures=0 passes=0
+
+for i in $(seq 300); do echo "the cat sat on the mat $((i % 7)) times."; done > "$dir/corpus.txt"
+cat > "$dir/tiny.toml" <<TOML
+[data]
+corpus = "$dir/corpus.txt"
+[model]
+n_layer = 1
+n_head = 2
+n_embd = 16
+block_size = 16
+[train]
+max_iters = 4
+batch_size = 4
+eval_interval = 2
+eval_iters = 2
+checkpoint_interval = 2
+out = "$dir/run"
+TOML
+
+# expect_error NAME PATTERN COMMAND...: exit 2, exactly one line on stderr matching PATTERN.
+expect_error() {
+  local name=$1 pattern=$2
+  shift 2
+  "$@" > "$dir/out.txt" 2> "$dir/err.txt"
+  local rc=$? lines
+  lines=$(wc -l < "$dir/err.txt")
+  if [[ $rc -ne 2 || $lines -ne 1 ]] || ! grep -q -- "$pattern" "$dir/err.txt"; then
+    echo "FAIL $name: exit $rc, $lines stderr lines, expected one matching '$pattern':"
+    cat "$dir/err.txt"
+    failures=$((failures + 1))
+  else
+    echo "ok   $name: $(cat "$dir/err.txt")"
+    passes=$((passes + 1))
+  fi
+}
+
+snapshot() { (cd "$dir" && find run -type f 2>/dev/null | sort | xargs -r sha256sum); }
+
+"$qkv" train --config "$dir/tiny.toml" --quiet > /dev/null || { echo "FAIL: the tiny run itself failed"; exit 1; }
+before=$(snapshot)
+
+printf '[model\nn_layer = 2\n' > "$dir/malformed.toml"
+expect_error "malformed TOML" "malformed.toml:1:" "$qkv" train --config "$dir/malformed.toml"
+printf '[model]\nn_layers = 2\n' > "$dir/unknown.toml"
+expect_error "unknown key" "unknown key model.n_layers" "$qkv" train --config "$dir/unknown.toml"
+expect_error "wrong type" "model.n_layer (from --set) must be an integer" "$qkv" train --config "$dir/tiny.toml" --set model.n_layer=two
+expect_error "missing config" "cannot read $dir/none.toml" "$qkv" train --config "$dir/none.toml"
+
+ckpt=$(ls "$dir"/run/ckpt-*.h5 | tail -1)
+head -c 3000 "$ckpt" > "$dir/truncated.h5"
+expect_error "truncated checkpoint" "truncated.h5" "$qkv" sample --checkpoint "$dir/truncated.h5" --tokens 5
+expect_error "foreign HDF5 file" "not a qkv checkpoint" "$qkv" sample --checkpoint "$fixtures/gpt.h5" --tokens 5
+echo "not hdf5" > "$dir/text.h5"
+expect_error "not an HDF5 file" "text.h5" "$qkv" eval --checkpoint "$dir/text.h5"
+expect_error "missing checkpoint" "none.h5: no such file" "$qkv" sample --checkpoint "$dir/none.h5"
+expect_error "checkpoint shapes differ from the config" "does not match the config" \
+  "$qkv" train --config "$dir/tiny.toml" --set model.n_embd=32 --set train.max_iters=8 --resume
+
+: > "$dir/empty.txt"
+expect_error "empty corpus" "empty.txt" "$qkv" train --config "$dir/tiny.toml" --set "data.corpus=\"$dir/empty.txt\"" --set "train.out=\"$dir/other\""
+printf 'abc\xff\xfedef\n' > "$dir/latin.txt"
+expect_error "non-UTF-8 corpus" "latin.txt" "$qkv" train --config "$dir/tiny.toml" --set "data.corpus=\"$dir/latin.txt\"" --set "train.out=\"$dir/other\""
+expect_error "missing corpus" "missing.txt" "$qkv" train --config "$dir/tiny.toml" --set "data.corpus=\"$dir/missing.txt\"" --set "train.out=\"$dir/other\""
+
+if [[ "$(snapshot)" != "$before" ]]; then
+  echo "FAIL: an existing file in the run folder changed"
+  failures=$((failures + 1))
+fi
+echo "$passes passed, $failures failed"
+[[ $failures -eq 0 ]]
