@@ -8,23 +8,11 @@ dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 failures=0 passes=0
 
-for i in $(seq 300); do echo "the cat sat on the mat $((i % 7)) times."; done > "$dir/corpus.txt"
-cat > "$dir/tiny.toml" <<TOML
-[data]
-corpus = "$dir/corpus.txt"
-[model]
-n_layer = 1
-n_head = 2
-n_embd = 16
-block_size = 16
-[train]
-max_iters = 4
+source "$(dirname "$0")/tiny_run.sh"
+make_tiny_run "$dir" 16 "max_iters = 4
 batch_size = 4
 eval_interval = 2
-eval_iters = 2
-checkpoint_interval = 2
-out = "$dir/run"
-TOML
+checkpoint_interval = 2"
 
 # expect_error NAME PATTERN COMMAND...: exit 2, exactly one line on stderr matching PATTERN.
 expect_error() {

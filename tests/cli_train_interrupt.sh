@@ -11,24 +11,13 @@ failures=0 passes=0
 ok() { echo "ok   $1"; passes=$((passes + 1)); }
 bad() { echo "FAIL $1"; failures=$((failures + 1)); }
 
-for i in $(seq 300); do echo "the cat sat on the mat $((i % 7)) times."; done > "$dir/corpus.txt"
-cat > "$dir/tiny.toml" <<TOML
-[data]
-corpus = "$dir/corpus.txt"
-[model]
-n_layer = 1
-n_head = 2
-n_embd = 32
-block_size = 32
-[train]
-max_iters = 1000000
+source "$(dirname "$0")/tiny_run.sh"
+# A checkpoint every step, so that kill -9 often lands while one is being written.
+make_tiny_run "$dir" 32 "max_iters = 1000000
 batch_size = 8
 eval_interval = 1000
-eval_iters = 1
-checkpoint_interval = 1   # a checkpoint every step: kill -9 often lands mid-write
-keep_checkpoints = 3
-out = "$dir/run"
-TOML
+checkpoint_interval = 1
+keep_checkpoints = 3"
 
 # Ctrl-C: saves and exits 130.
 "$qkv" train --config "$dir/tiny.toml" > "$dir/sigint.txt" 2>&1 &

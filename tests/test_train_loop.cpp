@@ -55,6 +55,14 @@ RunConfig tiny_config(const std::string& corpus, const fs::path& out, int64_t it
   return c;
 }
 
+// A tiny training run of `iters` steps in DIR/run (progress off).
+TrainOptions tiny_run(const fs::path& dir, int64_t iters) {
+  TrainOptions opt;
+  opt.config = tiny_config(write_corpus(dir), dir / "run", iters);
+  opt.progress = false;
+  return opt;
+}
+
 std::vector<std::string> metric_lines(const fs::path& out) {
   std::ifstream in(out / "metrics.csv");
   std::vector<std::string> lines;
@@ -105,11 +113,7 @@ TEST_CASE("resume continues bit for bit", "[train]") {
 
 TEST_CASE("a checkpoint is self-contained and loads back into a model", "[train]") {
   fs::path dir = temp_dir("ckpt");
-  std::string corpus = write_corpus(dir);
-  TrainOptions opt;
-  opt.config = tiny_config(corpus, dir / "run", 3);
-  opt.progress = false;
-  TrainResult r = train(opt);
+  TrainResult r = train(tiny_run(dir, 3));
   LoadedModel m = load_model(r.last_checkpoint);
   CHECK(m.checkpoint.step == 3);
   CHECK(m.tokenizer->kind() == "char");
@@ -132,11 +136,7 @@ TEST_CASE("h5py reads every parameter of a qkv checkpoint by name", "[train][h5p
     return;
   }
   fs::path dir = temp_dir("h5py");
-  std::string corpus = write_corpus(dir);
-  TrainOptions opt;
-  opt.config = tiny_config(corpus, dir / "run", 3);
-  opt.progress = false;
-  TrainResult r = train(opt);
+  TrainResult r = train(tiny_run(dir, 3));
   Checkpoint c = load_checkpoint(r.last_checkpoint);
   fs::path script = dir / "read.py";
   std::ofstream(script) << "import h5py, sys\n"
@@ -159,23 +159,17 @@ TEST_CASE("h5py reads every parameter of a qkv checkpoint by name", "[train][h5p
 
 TEST_CASE("a NaN loss stops training with an error naming the step", "[train]") {
   fs::path dir = temp_dir("nan");
-  std::string corpus = write_corpus(dir);
-  TrainOptions opt;
-  opt.config = tiny_config(corpus, dir / "run", 4);
+  TrainOptions opt = tiny_run(dir, 4);
   opt.config.optim.lr = 1e30;  // diverges within a few steps
   opt.config.optim.warmup_iters = 0;
   opt.config.optim.grad_clip = 0;
-  opt.progress = false;
   REQUIRE_THROWS_WITH(train(opt), Contains("train: loss is") && Contains("at step") && Contains("expected a finite number"));
   fs::remove_all(dir);
 }
 
 TEST_CASE("resume without a checkpoint and a checkpoint of another shape are clear errors", "[train]") {
   fs::path dir = temp_dir("resume_err");
-  std::string corpus = write_corpus(dir);
-  TrainOptions opt;
-  opt.config = tiny_config(corpus, dir / "run", 3);
-  opt.progress = false;
+  TrainOptions opt = tiny_run(dir, 3);
   opt.resume = true;
   REQUIRE_THROWS_WITH(train(opt), Contains("--resume: no checkpoint"));
   opt.resume = false;

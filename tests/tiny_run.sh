@@ -1,0 +1,20 @@
+# Sourced by the command-line tests: make_tiny_run DIR N_EMBD EXTRA_TRAIN_TOML writes a
+# small corpus DIR/corpus.txt and a config DIR/tiny.toml for a 1-layer model on it,
+# with its output folder DIR/run.
+make_tiny_run() {
+  local dir=$1 n_embd=$2 extra=$3
+  for i in $(seq 300); do echo "the cat sat on the mat $((i % 7)) times."; done > "$dir/corpus.txt"
+  cat > "$dir/tiny.toml" <<TOML
+[data]
+corpus = "$dir/corpus.txt"
+[model]
+n_layer = 1
+n_head = 2
+n_embd = $n_embd
+block_size = $n_embd
+[train]
+eval_iters = 2
+out = "$dir/run"
+$extra
+TOML
+}
