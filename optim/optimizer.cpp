@@ -24,6 +24,8 @@ bool decay_matrices_not_embeddings(const std::string& name, const Tensor& param)
   return true;
 }
 
+bool decay_matrices(const std::string&, const Tensor& param) { return param.dim() >= 2; }
+
 bool decay_all(const std::string&, const Tensor&) { return true; }
 
 Optimizer::Optimizer(const NamedParams& params, double lr, double weight_decay, const DecayRule& rule)

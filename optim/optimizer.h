@@ -36,6 +36,8 @@ using DecayRule = std::function<bool(const std::string& name, const Tensor& para
 // (dim >= 2) but not biases, norm weights (1-D) or embedding tables (a "weight" owned by a
 // module named wte, wpe, embed or pos, e.g. "wte.weight" or "decoder.embed.weight").
 bool decay_matrices_not_embeddings(const std::string& name, const Tensor& param);
+// nanoGPT's own grouping: every tensor with dim >= 2 decays, embedding tables included.
+bool decay_matrices(const std::string& name, const Tensor& param);
 // Every parameter decays: torch's semantics for one parameter group.
 bool decay_all(const std::string& name, const Tensor& param);
 

@@ -160,6 +160,7 @@ const std::vector<Key>& keys() {
       float_key("optim", "beta1", [](RunConfig& c) -> auto& { return c.optim.beta1; }),
       float_key("optim", "beta2", [](RunConfig& c) -> auto& { return c.optim.beta2; }),
       float_key("optim", "weight_decay", [](RunConfig& c) -> auto& { return c.optim.weight_decay; }),
+      bool_key("optim", "decay_embeddings", [](RunConfig& c) -> auto& { return c.optim.decay_embeddings; }),
       float_key("optim", "grad_clip", [](RunConfig& c) -> auto& { return c.optim.grad_clip; }),
       float_key("optim", "momentum", [](RunConfig& c) -> auto& { return c.optim.momentum; }),
   };

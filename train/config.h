@@ -40,6 +40,9 @@ struct OptimConfig {
   double beta1 = 0.9;
   double beta2 = 0.99;
   double weight_decay = 0.1;
+  // adamw: false keeps embedding tables (wte, wpe) out of weight decay, as our default;
+  // true decays every matrix, embeddings included, exactly as nanoGPT's configure_optimizers.
+  bool decay_embeddings = false;
   double grad_clip = 1.0;
   double momentum = 0.9;  // sgd
 };

@@ -162,6 +162,7 @@ TrainResult train(const TrainOptions& options) {
   settings.beta2 = cfg.optim.beta2;
   settings.weight_decay = cfg.optim.weight_decay;
   settings.momentum = cfg.optim.momentum;
+  if (cfg.optim.decay_embeddings) settings.decay_rule = optim::decay_matrices;
   std::unique_ptr<optim::Optimizer> opt = optim::make_optimizer(cfg.optim.name, model->named_parameters(), settings);
   optim::LrSchedule schedule = optim::make_schedule(cfg.optim.schedule, cfg.optim.lr, cfg.optim.min_lr,
                                                     cfg.optim.warmup_iters, cfg.optim.lr_decay_iters);

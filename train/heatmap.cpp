@@ -1,0 +1,141 @@
+#include "train/heatmap.h"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "autograd/tape.h"
+
+namespace qkv {
+namespace fs = std::filesystem;
+
+namespace {
+
+// A string inside gnuplot single quotes: a quote is written twice, nothing else is special.
+std::string gnuplot_quoted(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("''") : std::string(1, c);
+  return out + "'";
+}
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+// xtics / ytics with one label per token: ('a' 0, 'b' 1, ...).
+std::string tic_labels(const std::vector<std::string>& tokens) {
+  std::string out = "(";
+  for (size_t i = 0; i < tokens.size(); ++i) out += fmt::format("{}{} {}", i ? ", " : "", gnuplot_quoted(tokens[i]), i);
+  return out + ")";
+}
+
+bool plot_png(const std::vector<double>& m, int64_t T, int64_t S, const std::vector<std::string>& queries,
+              const std::vector<std::string>& keys, const std::string& png, const std::string& title) {
+  // About 14 pixels a cell, so every token label stays readable.
+  const int64_t width = std::max<int64_t>(480, 14 * S + 200), height = std::max<int64_t>(400, 14 * T + 160);
+  std::ostringstream script;
+  script << "set terminal pngcairo noenhanced size " << width << "," << height << " font 'DejaVu Sans,8'\n"
+         << "set output " << gnuplot_quoted(png) << "\n"
+         << "set title " << gnuplot_quoted(title) << "\n"
+         << "set xlabel 'key'\nset ylabel 'query'\n"
+         << "set xtics " << tic_labels(keys) << " rotate by 90 right scale 0\n"
+         << "set ytics " << tic_labels(queries) << " scale 0\n"
+         << fmt::format("set xrange [-0.5:{}]\nset yrange [{}:-0.5]\n", S - 0.5, T - 0.5)
+         << "set cbrange [0:1]\nset palette defined (0 'white', 0.5 '#4a90d9', 1 '#08306b')\n"
+         << "$W << EOD\n";
+  for (int64_t t = 0; t < T; ++t) {
+    for (int64_t s = 0; s < S; ++s) script << (s ? " " : "") << fmt::format("{:.6g}", m[t * S + s]);
+    script << "\n";
+  }
+  script << "EOD\nplot $W matrix with image notitle\n";
+  FILE* gp = popen("gnuplot 2>/dev/null", "w");
+  if (!gp) return false;
+  std::fputs(script.str().c_str(), gp);
+  return pclose(gp) == 0;
+}
+
+void write_csv(const std::vector<double>& m, int64_t T, int64_t S, const std::vector<std::string>& queries,
+               const std::vector<std::string>& keys, const std::string& path) {
+  std::ofstream out(path);
+  check(static_cast<bool>(out), "heatmap: cannot write {}", path);
+  out << "query\\key";
+  for (const std::string& k : keys) out << "," << csv_field(k);
+  out << "\n";
+  for (int64_t t = 0; t < T; ++t) {
+    out << csv_field(queries[t]);
+    for (int64_t s = 0; s < S; ++s) out << fmt::format(",{:.6g}", m[t * S + s]);
+    out << "\n";
+  }
+}
+
+}  // namespace
+
+bool gnuplot_available() { return std::system("command -v gnuplot >/dev/null 2>&1") == 0; }
+
+std::string token_label(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == ' ') out += "·";
+    else if (c == '\n') out += "↵";
+    else if (c == '\t') out += "→";
+    else out += c;
+  }
+  return out;
+}
+
+std::string write_heatmap(const Tensor& weights, const std::vector<std::string>& query_tokens,
+                          const std::vector<std::string>& key_tokens, const std::string& path_stem,
+                          const std::string& title) {
+  check(weights.defined() && weights.dim() == 2, "heatmap: expected weights [T,S], got {}",
+        weights.defined() ? describe(weights) : std::string("an undefined tensor"));
+  const int64_t T = weights.size(0), S = weights.size(1);
+  check(static_cast<int64_t>(query_tokens.size()) == T && static_cast<int64_t>(key_tokens.size()) == S,
+        "heatmap: {} query and {} key labels for weights {}", query_tokens.size(), key_tokens.size(),
+        describe(weights));
+  const std::vector<double> m = weights.to_vector<double>();
+  if (!fs::path(path_stem).parent_path().empty()) fs::create_directories(fs::path(path_stem).parent_path());
+  const std::string png = path_stem + ".png";
+  if (gnuplot_available() && plot_png(m, T, S, query_tokens, key_tokens, png, title)) return png;
+  const std::string csv = path_stem + ".csv";
+  write_csv(m, T, S, query_tokens, key_tokens, csv);
+  return csv;
+}
+
+std::vector<std::string> write_attention_maps(const nn::GPT& model, const data::Tokenizer& tokenizer,
+                                              const std::vector<int32_t>& ids, const std::string& dir,
+                                              std::optional<int64_t> layer) {
+  const int64_t T = static_cast<int64_t>(ids.size()), L = model.config().n_layer;
+  check(T > 0 && T <= model.config().block_size, "attn: the text has {} tokens; expected 1 to block_size = {}", T,
+        model.config().block_size);
+  check(!layer || (*layer >= 0 && *layer < L), "attn: layer {} does not exist (the model has {} layers)",
+        layer.value_or(0), L);
+  Tensor x = Tensor::empty({1, T}, DType::i64);
+  for (int64_t t = 0; t < T; ++t) x.data<int64_t>()[t] = ids[t];
+  std::vector<Tensor> weights;  // per layer [1, H, T, T]
+  {
+    NoGradGuard no_grad;
+    model.forward(x, nullptr, &weights);
+  }
+  std::vector<std::string> labels;
+  for (int32_t id : ids) labels.push_back(token_label(tokenizer.decode(std::span<const int32_t>(&id, 1))));
+
+  std::vector<std::string> written;
+  for (int64_t l = layer.value_or(0); l < (layer ? *layer + 1 : L); ++l) {
+    const Tensor& w = weights[l];
+    for (int64_t h = 0; h < w.size(1); ++h) {
+      Tensor head = w.slice(0, 0, 1).slice(1, h, h + 1).reshape({T, T});
+      std::string stem = (fs::path(dir) / fmt::format("layer{}-head{}", l, h)).string();
+      written.push_back(write_heatmap(head, labels, labels, stem, fmt::format("layer {}, head {}", l, h)));
+    }
+  }
+  return written;
+}
+
+}  // namespace qkv

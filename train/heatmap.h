@@ -1,0 +1,35 @@
+// Attention heatmaps: one picture per (layer, head), query tokens down the y axis and key
+// tokens along the x axis, drawn by gnuplot into a PNG. Without gnuplot the matrix is
+// written as CSV instead (tokens as the header row and the first column), and the
+// caller is told so through the returned paths (.csv instead of .png).
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "data/tokenizer.h"
+#include "nn/gpt.h"
+
+namespace qkv {
+
+// Whether gnuplot is on the PATH.
+bool gnuplot_available();
+
+// A token as an axis label: spaces, newlines and tabs made visible ("·", "↵", "→").
+std::string token_label(const std::string& text);
+
+// Writes weights [T, S] (rows: queries, columns: keys; any float dtype) as
+// `path_stem`.png via gnuplot, or `path_stem`.csv without it. Returns the path written.
+// Errors name the shapes when the labels do not match the matrix.
+std::string write_heatmap(const Tensor& weights, const std::vector<std::string>& query_tokens,
+                          const std::vector<std::string>& key_tokens, const std::string& path_stem,
+                          const std::string& title);
+
+// Runs `model` on ids (one sequence, at most block_size tokens) and writes the attention
+// weights of every head of the chosen layers (all when `layer` is empty) as
+// DIR/layer<l>-head<h>.png (or .csv). Returns the paths, layer by layer, head by head.
+std::vector<std::string> write_attention_maps(const nn::GPT& model, const data::Tokenizer& tokenizer,
+                                              const std::vector<int32_t>& ids, const std::string& dir,
+                                              std::optional<int64_t> layer = std::nullopt);
+
+}  // namespace qkv
