@@ -180,3 +180,20 @@ TEST_CASE("resume without a checkpoint and a checkpoint of another shape are cle
   REQUIRE_THROWS_WITH(train(opt), Contains("does not match the config") && Contains("wte.weight"));
   fs::remove_all(dir);
 }
+
+TEST_CASE("a SentencePiece tokenizer is trained and saved in the checkpoint and reloaded", "[train]") {
+  fs::path dir = temp_dir("spm");
+  TrainOptions opt = tiny_run(dir, 2);
+  opt.config.data.tokenizer = "bpe";
+  opt.config.data.vocab_size = 300;
+  TrainResult r = train(opt);
+  LoadedModel m = load_model(r.last_checkpoint);
+  CHECK(m.tokenizer->kind() == "bpe");
+  CHECK(m.tokenizer->vocab_size() == 300);
+  CHECK(m.model->config().vocab_size == 300);
+  const std::string text = "the cat sat on the mat 3 times.";
+  std::vector<int32_t> ids = m.tokenizer->encode(text);
+  CHECK(ids.size() < text.size());  // subwords, not characters
+  CHECK(m.tokenizer->decode(ids) == text);
+  fs::remove_all(dir);
+}
