@@ -22,6 +22,8 @@ int main(int argc, char** argv) {
   track(qkv::cli::add_sample_command(app));
   track(qkv::cli::add_eval_command(app));
   track(qkv::cli::add_gradcheck_command(app));
+  track(qkv::cli::add_ablate_command(app));
+  track(qkv::cli::add_attn_command(app));
 
   try {
     app.parse(argc, argv);

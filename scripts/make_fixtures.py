@@ -188,35 +188,48 @@ def mha_fixture(path, cross):
 V, C, L, NH, BLOCK, GB, GT = 11, 16, 2, 2, 8, 2, 8
 
 
+def layer_norm(d, bias=True):
+    """nn.LayerNorm (eps 1e-5), without its bias when bias=False: torch 1.13's LayerNorm has
+    no switch for that, but F.layer_norm takes bias=None."""
+    ln = nn.LayerNorm(d, eps=1e-5)
+    if not bias:
+        ln.bias = None
+    return ln
+
+
+# The classes take their sizes as arguments (defaults: this file's fixture) so that
+# scripts/torch_gpt.py builds any qkv GPT config from them.
 class Attention(nn.Module):
-    def __init__(self):
+    def __init__(self, d=C, n_head=NH, bias=True):
         super().__init__()
-        self.q_proj, self.k_proj, self.v_proj, self.o_proj = (nn.Linear(C, C) for _ in range(4))
+        self.n_head = n_head
+        self.q_proj, self.k_proj, self.v_proj, self.o_proj = (nn.Linear(d, d, bias=bias) for _ in range(4))
 
     def forward(self, x):
-        b, t, _ = x.shape
-        heads = lambda y: y.view(b, t, NH, C // NH).transpose(1, 2)  # [B,H,T,dh]
+        b, t, d = x.shape
+        dh = d // self.n_head
+        heads = lambda y: y.view(b, t, self.n_head, dh).transpose(1, 2)  # [B,H,T,dh]
         q, k, v = heads(self.q_proj(x)), heads(self.k_proj(x)), heads(self.v_proj(x))
-        scores = q @ k.transpose(-2, -1) / math.sqrt(C // NH)
+        scores = q @ k.transpose(-2, -1) / math.sqrt(dh)
         future = torch.triu(torch.ones(t, t, dtype=torch.bool), diagonal=1)
         att = F.softmax(scores.masked_fill(future, float("-inf")), dim=-1)
-        return self.o_proj((att @ v).transpose(1, 2).reshape(b, t, C))
+        return self.o_proj((att @ v).transpose(1, 2).reshape(b, t, d))
 
 
 class MLP(nn.Module):
-    def __init__(self):
+    def __init__(self, d=C, bias=True):
         super().__init__()
-        self.fc, self.proj = nn.Linear(C, 4 * C), nn.Linear(4 * C, C)
+        self.fc, self.proj = nn.Linear(d, 4 * d, bias=bias), nn.Linear(4 * d, d, bias=bias)
 
     def forward(self, x):
         return self.proj(F.gelu(self.fc(x)))  # exact (erf) GELU
 
 
 class Block(nn.Module):
-    def __init__(self):
+    def __init__(self, d=C, n_head=NH, bias=True):
         super().__init__()
-        self.ln_1, self.attn = nn.LayerNorm(C, eps=1e-5), Attention()
-        self.ln_2, self.mlp = nn.LayerNorm(C, eps=1e-5), MLP()
+        self.ln_1, self.attn = layer_norm(d, bias), Attention(d, n_head, bias)
+        self.ln_2, self.mlp = layer_norm(d, bias), MLP(d, bias)
 
     def forward(self, x):
         x = x + self.attn(self.ln_1(x))
@@ -224,17 +237,21 @@ class Block(nn.Module):
 
 
 class GPT(nn.Module):
-    def __init__(self):
+    """tie=False adds lm_head.weight [vocab, d] (qkv's name for an untied head)."""
+
+    def __init__(self, vocab=V, d=C, n_layer=L, n_head=NH, block_size=BLOCK, bias=True, tie=True):
         super().__init__()
-        self.wte, self.wpe = nn.Embedding(V, C), nn.Embedding(BLOCK, C)
-        self.blocks = nn.ModuleList(Block() for _ in range(L))
-        self.ln_f = nn.LayerNorm(C, eps=1e-5)
+        self.wte, self.wpe = nn.Embedding(vocab, d), nn.Embedding(block_size, d)
+        self.blocks = nn.ModuleList(Block(d, n_head, bias) for _ in range(n_layer))
+        self.ln_f = layer_norm(d, bias)
+        self.lm_head = None if tie else nn.Linear(d, vocab, bias=False)
 
     def forward(self, ids):
         x = self.wte(ids) + self.wpe(torch.arange(ids.shape[1]))
         for block in self.blocks:
             x = block(x)
-        return self.ln_f(x) @ self.wte.weight.t()  # head tied to the embedding
+        x = self.ln_f(x)
+        return self.lm_head(x) if self.lm_head is not None else x @ self.wte.weight.t()  # tied head
 
 
 def gpt_fixture(path):

@@ -170,7 +170,7 @@ TEST_CASE("parameter and FLOP counts of every variant match hand counts", "[abla
   }
 }
 
-TEST_CASE("--match params and --match flops land within 1% for every variant", "[ablate]") {
+TEST_CASE("size matching by params and by flops lands within 1% for every variant", "[ablate]") {
   RunConfig base = small_config();
   base.model.n_layer = 2;
   base.model.n_head = 4;

@@ -20,6 +20,12 @@
 namespace qkv {
 namespace fs = std::filesystem;
 
+std::string Variant::text() const {
+  std::string out;
+  for (const std::string& o : overrides) out += (out.empty() ? "" : " ") + o;
+  return out;
+}
+
 const std::vector<Variant>& builtin_variants() {
   static const std::vector<Variant> table = {
       {"full", {}, "the base config as it is: Q, K, V, O projections, scaled dot product"},
@@ -195,15 +201,9 @@ int64_t matched_hidden(nn::ModelConfig m, Match match, double target) {
   return size_at(hi) - target <= target - size_at(lo) ? hi : lo;
 }
 
-std::string joined(const std::vector<std::string>& items, const char* sep) {
-  std::string out;
-  for (const std::string& s : items) out += (out.empty() ? "" : sep) + s;
-  return out;
-}
-
 PlannedVariant plan_variant(const Variant& v, const RunConfig& base, Match match, double target) {
   PlannedVariant p{v, base, 0, 0};
-  const std::string what = v.overrides.empty() ? std::string("no overrides") : joined(v.overrides, ", ");
+  const std::string what = v.overrides.empty() ? std::string("no overrides") : v.text();
   try {
     for (const std::string& o : v.overrides) apply_override(p.config, o);
     validate(p.config);
@@ -212,7 +212,9 @@ PlannedVariant plan_variant(const Variant& v, const RunConfig& base, Match match
     fail("ablate: variant {} ({}) is impossible for this config: {}", v.name, what, e.what());
   }
   if (match != Match::none) {
-    p.config.model.mlp_hidden = matched_hidden(p.config.model, match, target);
+    // A model the variant leaves as it is keeps its mlp_hidden as written (0 stays 0).
+    const int64_t hidden = matched_hidden(p.config.model, match, target);
+    if (hidden != p.config.model.hidden()) p.config.model.mlp_hidden = hidden;
     const double got = size_of(match, p.config.model), gap = (got - target) / target;
     check(std::abs(gap) <= 0.01,
           "ablate: variant {} ({}) cannot be matched to the base's {} within 1%: the closest, mlp_hidden = {}, gives "
@@ -255,10 +257,10 @@ StudyPlan plan_study(const StudyOptions& options, int64_t vocab_size) {
     for (const Variant& u : options.user_variants)
       if (u.name == n) v = &u;
     if (!v) {
-      std::vector<std::string> known;
-      for (const Variant& b : builtin_variants()) known.push_back(b.name);
-      for (const Variant& u : options.user_variants) known.push_back(u.name);
-      fail("ablate: unknown variant '{}' (known: {})", n, joined(known, ", "));
+      std::string known;
+      for (const Variant& b : builtin_variants()) known += (known.empty() ? "" : ", ") + b.name;
+      for (const Variant& u : options.user_variants) known += ", " + u.name;
+      fail("ablate: unknown variant '{}' (known: {})", n, known);
     }
     plan.variants.push_back(plan_variant(*v, base, options.match, target));
   }
@@ -269,8 +271,12 @@ RunConfig run_config(const StudyPlan& plan, size_t variant, int64_t seed_index) 
   const PlannedVariant& v = plan.variants.at(variant);
   RunConfig cfg = v.config;
   cfg.train.seed = plan.base_seed + seed_index;
-  cfg.train.out = (fs::path(plan.out) / v.variant.name / fmt::format("seed{}", seed_index)).string();
+  cfg.train.out = run_dir(plan, v.variant.name, seed_index);
   return cfg;
+}
+
+std::string run_dir(const StudyPlan& plan, const std::string& variant, int64_t seed_index) {
+  return (fs::path(plan.out) / variant / fmt::format("seed{}", seed_index)).string();
 }
 
 }  // namespace qkv

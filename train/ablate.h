@@ -24,6 +24,9 @@ struct Variant {
   std::string name;
   std::vector<std::string> overrides;
   std::string about;  // one line for --list and the docs (built-in variants)
+
+  // The overrides separated by spaces; "" for none.
+  std::string text() const;
 };
 
 // full, no_q, no_k, no_v, no_o, shared_qk, bilinear_qk, rbf, cosine, additive.
@@ -99,8 +102,9 @@ struct StudyPlan {
 StudyPlan plan_study(const StudyOptions& options, int64_t vocab_size);
 
 // The config of one run: the variant's, with train.seed = base seed + seed_index and
-// train.out = OUT/<variant>/seed<seed_index>.
+// train.out = run_dir(): OUT/<variant>/seed<seed_index>.
 RunConfig run_config(const StudyPlan& plan, size_t variant, int64_t seed_index);
+std::string run_dir(const StudyPlan& plan, const std::string& variant, int64_t seed_index);
 
 // One (variant, seed) run after run_study.
 struct RunOutcome {

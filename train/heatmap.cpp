@@ -22,13 +22,6 @@ std::string gnuplot_quoted(const std::string& s) {
   return out + "'";
 }
 
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
-
 // xtics / ytics with one label per token: ('a' 0, 'b' 1, ...).
 std::string tic_labels(const std::vector<std::string>& tokens) {
   std::string out = "(";
@@ -76,6 +69,13 @@ void write_csv(const std::vector<double>& m, int64_t T, int64_t S, const std::ve
 }
 
 }  // namespace
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
 
 bool gnuplot_available() { return std::system("command -v gnuplot >/dev/null 2>&1") == 0; }
 

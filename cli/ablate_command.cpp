@@ -1,0 +1,105 @@
+// qkv ablate --config FILE [--variants a,b,c] [--seeds N] [--match none|params|flops]
+//            [--task lm|translation] [--out DIR] [--quick] [--set k=v ...] [--dry-run] [--list]
+#include <fmt/core.h>
+
+#include "autograd/error.h"
+#include "cli/commands.h"
+#include "train/ablate.h"
+#include "train/ablate_report.h"
+
+namespace qkv::cli {
+
+namespace {
+struct AblateArgs {
+  std::string config, match, task = "lm", out;
+  std::vector<std::string> variants, sets;
+  int64_t seeds = 0;
+  bool quick = false, quiet = false, dry_run = false, list = false;
+};
+
+void print_variants(const std::vector<Variant>& user) {
+  fmt::print("built-in variants (name: overrides):\n");
+  for (const Variant& v : builtin_variants())
+    fmt::print("  {:<12} {:<28} {}\n", v.name, v.overrides.empty() ? "-" : v.text(), v.about);
+  if (!user.empty()) fmt::print("variants of the config ([ablate.variants]):\n");
+  for (const Variant& v : user) fmt::print("  {:<12} {}\n", v.name, v.text());
+}
+
+void print_plan(const StudyPlan& plan) {
+  fmt::print("qkv ablate: {} variants x {} seeds = {} runs in {}; --match {} (base: {} parameters, {:.3f} MFLOPs/token)\n",
+             plan.variants.size(), plan.seeds, static_cast<int64_t>(plan.variants.size()) * plan.seeds, plan.out,
+             name(plan.match), plan.base_parameters, plan.base_flops_per_token / 1e6);
+  fmt::print("  {:<12} {:>10} {:>11} {:>8} {:>12} {:>8}  overrides\n", "variant", "mlp_hidden", "parameters", "gap",
+             "MFLOPs/tok", "gap");
+  for (const PlannedVariant& p : plan.variants)
+    fmt::print("  {:<12} {:>10} {:>11} {:>+7.2f}% {:>12.3f} {:>+7.2f}%  {}\n", p.variant.name, p.config.model.hidden(),
+               p.parameters, 100.0 * static_cast<double>(p.parameters - plan.base_parameters) / static_cast<double>(plan.base_parameters),
+               p.flops_per_token / 1e6, 100.0 * (p.flops_per_token - plan.base_flops_per_token) / plan.base_flops_per_token,
+               p.variant.overrides.empty() ? "-" : p.variant.text());
+}
+}  // namespace
+
+Runner add_ablate_command(CLI::App& app) {
+  auto a = std::make_shared<AblateArgs>();
+  CLI::App* sub = app.add_subcommand(
+      "ablate", "the Q/K/V ablation study: train every variant with every seed, then a table and plots (docs/ablations.md)");
+  sub->add_option("--config", a->config, "the base TOML config; may hold an [ablate] section (see configs/ablate-qkv.toml)");
+  sub->add_option("--variants", a->variants, "comma-separated variant names (default: [ablate] study, or all built-ins; --list)")
+      ->delimiter(',');
+  sub->add_option("--seeds", a->seeds, "runs per variant, train.seed = seed + 0 .. N-1 (default: [ablate] seeds, or 3)")
+      ->check(CLI::PositiveNumber);
+  sub->add_option("--match", a->match, "none, params or flops: adjust model.mlp_hidden to the base's size (default: [ablate] match, or none)")
+      ->check(CLI::IsMember({"none", "params", "flops"}));
+  sub->add_option("--task", a->task, "lm (translation needs seq2seq training, not supported yet)")
+      ->check(CLI::IsMember({"lm", "translation"}));
+  sub->add_option("--out", a->out, "the study's folder (default: train.out of the config, + \"-quick\" with --quick)");
+  sub->add_option("--set", a->sets, "override a key of the base config: section.key=value (repeatable)");
+  sub->add_flag("--quick", a->quick, "shrink the config (1 layer, 30 steps) to try the whole study in a minute or two");
+  sub->add_flag("--dry-run", a->dry_run, "print the plan (sizes, matched mlp_hidden) and stop before training");
+  sub->add_flag("--list", a->list, "list the variants and exit");
+  sub->add_flag("--quiet", a->quiet, "no progress lines");
+  return [a] {
+    StudyConfig sc;
+    if (!a->config.empty()) sc = load_study_config(a->config);
+    if (a->list) {
+      print_variants(sc.ablate.variants);
+      return 0;
+    }
+    check(!a->config.empty(), "ablate: --config FILE is required (for example configs/ablate-qkv.toml)");
+    check(a->task == "lm", "ablate: --task translation needs seq2seq training, which qkv train does not support yet");
+
+    StudyOptions opt;
+    opt.base = sc.run;
+    if (a->quick) apply_quick(opt.base);
+    for (const std::string& s : a->sets) apply_override(opt.base, s);
+    validate(opt.base);
+    opt.user_variants = sc.ablate.variants;
+    opt.variants = !a->variants.empty() ? a->variants : sc.ablate.study;
+    if (opt.variants.empty())
+      for (const Variant& v : builtin_variants()) opt.variants.push_back(v.name);
+    opt.seeds = a->seeds > 0 ? a->seeds : sc.ablate.seeds > 0 ? sc.ablate.seeds : 3;
+    opt.match = parse_match(!a->match.empty() ? a->match : !sc.ablate.match.empty() ? sc.ablate.match : "none");
+    opt.out = !a->out.empty() ? a->out : opt.base.train.out + (a->quick ? "-quick" : "");
+
+    StudyPlan plan = plan_study(opt, study_vocab_size(opt.base, ""));
+    print_plan(plan);
+    if (a->dry_run) return 0;
+    StudyResult result = run_study(plan, RunStudyOptions{"", !a->quiet});
+    ReportFiles files = write_report(plan, result);
+    fmt::print("\n{}\n", results_table(summarize(plan, result)));
+    fmt::print("runs: {} trained, {} resumed, {} finished before (skipped)\n", result.trained, result.resumed, result.skipped);
+    fmt::print("report: {} and {} (per run: {})\n", files.md, files.csv, files.runs_csv);
+    if (!files.curves.empty()) fmt::print("loss curves: {}\n", files.curves);
+    else if (!result.runs.empty()) fmt::print("loss curves: gnuplot not found; the data is in {}/<variant>/metrics-mean.csv\n", plan.out);
+    if (!files.attention.empty())
+      fmt::print("attention maps (layer 0): {}/<variant>/attn/ ({} files{})\n", plan.out, files.attention.size(),
+                 files.attention.front().ends_with(".csv") ? ", CSV: gnuplot not found" : "");
+    if (result.interrupted) {
+      fmt::print("interrupted: run the same command again to finish the study (finished runs are kept)\n");
+      return 130;
+    }
+    return 0;
+  };
+}
+
+}  // namespace qkv::cli
