@@ -3,6 +3,8 @@
 // quick study end to end with its resume.
 #include <catch2/catch.hpp>
 
+#include "tiny_corpus.h"
+
 #include <unistd.h>
 
 #include <cmath>
@@ -21,22 +23,10 @@
 using namespace qkv;
 using Catch::Contains;
 namespace fs = std::filesystem;
+using qkv::testing::temp_dir;
+using qkv::testing::write_corpus;
 
 namespace {
-
-fs::path temp_dir(const std::string& name) {
-  fs::path dir = fs::temp_directory_path() / ("qkv_test_ablate_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
-
-std::string write_corpus(const fs::path& dir) {
-  fs::path path = dir / "corpus.txt";
-  std::ofstream out(path);
-  for (int i = 0; i < 400; ++i) out << "the cat sat on the mat " << (i % 7) << " times.\n";
-  return path.string();
-}
 
 // d = 16, H = 2 (dh = 8), one layer, block 8, biases, tied embeddings, learned positions.
 RunConfig small_config() {
@@ -194,7 +184,7 @@ TEST_CASE("size matching by params and by flops lands within 1% for every varian
 
 TEST_CASE("a variant that cannot be matched or built is refused with the reason before anything is written",
           "[ablate]") {
-  const fs::path dir = temp_dir("refuse");
+  const fs::path dir = temp_dir("ablate_refuse");
   RunConfig base = small_config();
   StudyOptions o = all_builtins(base, Match::none);
   o.out = (dir / "study").string();
@@ -324,7 +314,7 @@ TEST_CASE("summaries: mean, std, paired difference from full with a t interval",
 }
 
 TEST_CASE("heatmaps: PNG with gnuplot, a CSV matrix with token labels without it", "[ablate][heatmap]") {
-  const fs::path dir = temp_dir("heatmap");
+  const fs::path dir = temp_dir("ablate_heatmap");
   Tensor w = Tensor::from({1.0, 0.0, 0.25, 0.75}, {2, 2}, DType::f32);
   const std::vector<std::string> tokens = {token_label("a b"), token_label("\n")};
   CHECK(tokens[0] == "a·b");
@@ -350,7 +340,7 @@ TEST_CASE("heatmaps: PNG with gnuplot, a CSV matrix with token labels without it
 }
 
 TEST_CASE("a quick study runs end to end, and its resume reruns only the unfinished run", "[ablate]") {
-  const fs::path dir = temp_dir("study");
+  const fs::path dir = temp_dir("ablate_study");
   StudyOptions o;
   o.base.data.corpus = write_corpus(dir);
   apply_quick(o.base);

@@ -2,6 +2,8 @@
 // h5py and qkv read back, and a NaN loss that stops with a clear error.
 #include <catch2/catch.hpp>
 
+#include "tiny_corpus.h"
+
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -16,23 +18,10 @@
 using namespace qkv;
 using Catch::Contains;
 namespace fs = std::filesystem;
+using qkv::testing::temp_dir;
+using qkv::testing::write_corpus;
 
 namespace {
-
-fs::path temp_dir(const std::string& name) {
-  fs::path dir = fs::temp_directory_path() / ("qkv_test_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
-
-// A small corpus with some structure to learn.
-std::string write_corpus(const fs::path& dir) {
-  fs::path path = dir / "corpus.txt";
-  std::ofstream out(path);
-  for (int i = 0; i < 400; ++i) out << "the cat sat on the mat " << (i % 7) << " times.\n";
-  return path.string();
-}
 
 RunConfig tiny_config(const std::string& corpus, const fs::path& out, int64_t iters) {
   RunConfig c;

@@ -10,9 +10,9 @@
 #include <fstream>
 #include <set>
 #include <sstream>
-#include <toml++/toml.h>
 
 #include "autograd/error.h"
+#include "train/toml_text.h"
 #include "data/corpus.h"
 #include "data/tokenizer.h"
 #include "nn/count.h"
@@ -103,13 +103,7 @@ AblateSection read_ablate_section(const toml::table& tbl, const std::string& ori
 }  // namespace
 
 StudyConfig parse_study_config(const std::string& text, const std::string& origin) {
-  toml::table root;
-  try {
-    root = toml::parse(text, origin);
-  } catch (const toml::parse_error& e) {
-    const auto& where = e.source().begin;
-    fail("config: {}:{}:{}: {}", origin, where.line, where.column, e.description());
-  }
+  toml::table root = parse_toml(text, origin);
   StudyConfig out;
   if (const toml::node* node = root.get("ablate")) {
     const toml::table* tbl = node->as_table();

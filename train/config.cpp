@@ -6,9 +6,9 @@
 #include <functional>
 #include <map>
 #include <sstream>
-#include <toml++/toml.h>
 
 #include "autograd/error.h"
+#include "train/toml_text.h"
 
 namespace qkv {
 namespace {
@@ -181,14 +181,17 @@ bool known_section(const std::string& s) {
 
 }  // namespace
 
-RunConfig parse_config(const std::string& text, const std::string& origin) {
-  toml::table root;
+toml::table parse_toml(const std::string& text, const std::string& origin) {
   try {
-    root = toml::parse(text, origin);
+    return toml::parse(text, origin);
   } catch (const toml::parse_error& e) {
     const auto& where = e.source().begin;
     fail("config: {}:{}:{}: {}", origin, where.line, where.column, e.description());
   }
+}
+
+RunConfig parse_config(const std::string& text, const std::string& origin) {
+  toml::table root = parse_toml(text, origin);
   RunConfig cfg;
   for (auto&& [section, node] : root) {
     std::string s(section.str());
