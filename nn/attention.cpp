@@ -114,23 +114,30 @@ MultiHeadAttention::MultiHeadAttention(const AttentionOptions& opt, Generator& g
   opt.validate();  // before any parameter exists
   const AttentionConfig& v = opt.variant;
   const int64_t d = opt.d_model, H = opt.n_head, q_dim = H * opt.dh(), kv_dim = opt.hkv() * opt.dh();
-  auto linear = [&](const char* name, int64_t in, int64_t out, double std) {
-    return register_module(name, std::make_shared<Linear>(in, out, opt.bias, gen, std));
+  // One generator per parameter slot, forked whether or not this variant has the slot:
+  // the layer always takes the same draws from `gen`, so a variant without Wq starts
+  // Wk, Wv, Wo, the MLP and every later layer from the same values as the full model
+  // (what the ablation study needs to compare variants from one starting point).
+  enum Slot { kQ, kK, kV, kO, kBilinear, kScoreV, kSlots };
+  std::vector<Generator> slot;
+  for (int i = 0; i < kSlots; ++i) slot.emplace_back(gen.next_u64());
+  auto linear = [&](const char* name, int64_t in, int64_t out, double std, Slot s) {
+    return register_module(name, std::make_shared<Linear>(in, out, opt.bias, slot[s], std));
   };
   if (v.qk == QKMode::bilinear) {
-    bilinear = register_parameter("bilinear", randn({H, d, d}, gen, DType::f32, 0.0, opt.init_std));
+    bilinear = register_parameter("bilinear", randn({H, d, d}, slot[kBilinear], DType::f32, 0.0, opt.init_std));
   } else {
-    if (v.q_proj) q_proj = linear("q_proj", d, q_dim, opt.init_std);
+    if (v.q_proj) q_proj = linear("q_proj", d, q_dim, opt.init_std, kQ);
     if (v.qk == QKMode::shared)
       k_proj = q_proj;  // the same parameters, registered once
     else if (v.k_proj)
-      k_proj = linear("k_proj", d, kv_dim, opt.init_std);
+      k_proj = linear("k_proj", d, kv_dim, opt.init_std, kK);
   }
-  if (v.v_proj) v_proj = linear("v_proj", d, kv_dim, opt.init_std);
-  if (v.o_proj) o_proj = linear("o_proj", q_dim, d, opt.out_init_std);
+  if (v.v_proj) v_proj = linear("v_proj", d, kv_dim, opt.init_std, kV);
+  if (v.o_proj) o_proj = linear("o_proj", q_dim, d, opt.out_init_std, kO);
   if (v.score == ScoreKind::cosine) tau = register_parameter("tau", full({H}, kCosineTauInit));
   if (v.score == ScoreKind::additive)
-    score_v = register_parameter("score_v", randn({H, opt.dh()}, gen, DType::f32, 0.0, opt.init_std));
+    score_v = register_parameter("score_v", randn({H, opt.dh()}, slot[kScoreV], DType::f32, 0.0, opt.init_std));
 }
 
 namespace {

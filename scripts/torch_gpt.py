@@ -264,28 +264,38 @@ def is_residual_projection(name):
     return name.endswith(("attn.o_proj.weight", "mlp.proj.weight"))
 
 
-def qkv_init_order(model):
-    """Parameters in the order qkv's constructors draw them from its generator (nn/gpt.cpp):
-    wte, wpe, then per block q, k, v, o projections and the MLP's fc, proj, then lm_head."""
+def qkv_init_draws(model, gen):
+    """Yields (name, parameter, generator) for every randomly initialised parameter, in the
+    order qkv draws them (nn/gpt.cpp, nn/attention.cpp, nn/mlp.cpp): wte and wpe from the
+    model's generator; per block, attention forks six slot generators (q, k, v, o,
+    bilinear, score_v) and the MLP three (fc, gate, proj) from it, each seeded with one
+    next_u64(); then lm_head from the model's generator again. Lazily: a fork must happen
+    after the draws before it."""
     params = dict(model.named_parameters())
-    order = ["wte.weight", "wpe.weight"]
+    yield "wte.weight", params["wte.weight"], gen
+    yield "wpe.weight", params["wpe.weight"], gen
     for i in range(len(model.blocks)):
-        order += [f"blocks.{i}.attn.{p}_proj.weight" for p in "qkvo"]
-        order += [f"blocks.{i}.mlp.fc.weight", f"blocks.{i}.mlp.proj.weight"]
-    order += ["lm_head.weight"] if "lm_head.weight" in params else []
-    return [(name, params[name]) for name in order]
+        slots = [Generator(gen.next_u64()) for _ in range(6)]
+        for k, p in enumerate("qkvo"):
+            yield f"blocks.{i}.attn.{p}_proj.weight", params[f"blocks.{i}.attn.{p}_proj.weight"], slots[k]
+        fc, _gate, proj = (Generator(gen.next_u64()) for _ in range(3))
+        yield f"blocks.{i}.mlp.fc.weight", params[f"blocks.{i}.mlp.fc.weight"], fc
+        yield f"blocks.{i}.mlp.proj.weight", params[f"blocks.{i}.mlp.proj.weight"], proj
+    if "lm_head.weight" in params:
+        yield "lm_head.weight", params["lm_head.weight"], gen
 
 
 @torch.no_grad()
 def init_weights(model, n_layer, seed, source):
     """qkv's initialisation: normal(0, 0.02), residual projections normal(0, 0.02 / sqrt(2 n_layer)),
     zero biases, LayerNorm weights one. source "qkv" draws the very numbers qkv draws
-    (its generator seeded with train.seed); "torch" draws from torch's generator."""
+    (its generators seeded from train.seed); "torch" draws from torch's generator."""
     out_std = 0.02 / math.sqrt(2.0 * n_layer)
-    gen = Generator(seed) if source == "qkv" else torch.Generator().manual_seed(seed)
-    for name, p in qkv_init_order(model):
+    torch_gen = torch.Generator().manual_seed(seed)
+    for name, p, gen in qkv_init_draws(model, Generator(seed)):
         std = out_std if is_residual_projection(name) else 0.02
-        p.copy_(gen.randn(tuple(p.shape), 0.0, std) if source == "qkv" else torch.normal(0.0, std, p.shape, generator=gen))
+        p.copy_(gen.randn(tuple(p.shape), 0.0, std) if source == "qkv"
+                else torch.normal(0.0, std, p.shape, generator=torch_gen))
     for name, p in model.named_parameters():
         if name.endswith(".bias"):
             p.zero_()
