@@ -6,9 +6,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <functional>
-#include <map>
-#include <sstream>
 
 #include "autograd/autograd.h"
 #include "nn/attention.h"
@@ -45,22 +42,7 @@ AttentionOptions options(const std::string& switches, int64_t d = 8, int64_t hea
   o.cross = cross;
   o.variant.causal = causal;
   o.init_std = o.out_init_std = 0.5;
-  static const std::map<std::string, std::function<void(AttentionOptions&)>> set = {
-      {"full", [](AttentionOptions&) {}},
-      {"no_q", [](AttentionOptions& a) { a.variant.q_proj = false; }},
-      {"no_k", [](AttentionOptions& a) { a.variant.k_proj = false; }},
-      {"no_v", [](AttentionOptions& a) { a.variant.v_proj = false; }},
-      {"no_o", [](AttentionOptions& a) { a.variant.o_proj = false; }},
-      {"shared_qk", [](AttentionOptions& a) { a.variant.qk = QKMode::shared; }},
-      {"bilinear", [](AttentionOptions& a) { a.variant.qk = QKMode::bilinear; }},
-      {"rbf", [](AttentionOptions& a) { a.variant.score = ScoreKind::rbf; }},
-      {"cosine", [](AttentionOptions& a) { a.variant.score = ScoreKind::cosine; }},
-      {"additive", [](AttentionOptions& a) { a.variant.score = ScoreKind::additive; }},
-      {"gqa", [](AttentionOptions& a) { a.variant.kv_heads = 1; }},
-      {"rope", [](AttentionOptions& a) { a.rope = true; }},
-  };
-  std::stringstream in(switches);
-  for (std::string sw; std::getline(in, sw, '+');) set.at(sw)(o);
+  apply_attention_switches(switches, o);
   return o;
 }
 

@@ -52,7 +52,7 @@ std::shared_ptr<MultiHeadAttention> make_module(const std::string& variant, bool
   o.cross = cross;
   o.variant.causal = causal;
   o.init_std = o.out_init_std = 0.5;
-  for (const std::string& sw : split_plus(variant)) apply_switch(sw, o);
+  apply_attention_switches(variant, o);
   auto m = std::make_shared<MultiHeadAttention>(o, gen);
   m->to(DType::f64);
   NoGradGuard no_grad;
@@ -111,6 +111,10 @@ void add_case(std::vector<LayerCase>& out, Generator& gen, const std::string& va
 }
 
 }  // namespace
+
+void apply_attention_switches(const std::string& switches, AttentionOptions& options) {
+  for (const std::string& sw : split_plus(switches)) apply_switch(sw, options);
+}
 
 void add_attention_layer_cases(std::vector<LayerCase>& out) {
   Generator gen(97);
