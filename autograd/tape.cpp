@@ -40,8 +40,14 @@ void accumulate_grad(const Tensor& input, const Tensor& g_in, const char* op) {
   if (!input.requires_grad() || !g_in.defined()) return;
   check(g_in.dtype() == input.dtype(), "{}: gradient {} has a different dtype from input {}", op,
         describe(g_in), describe(input));
-  Tensor g = g_in.shape() == input.shape() ? g_in : sum_to(g_in, input.shape(), op);
   TensorImpl* impl = input.impl();
+  // A non-leaf from an earlier, already replayed tape has no history left to pass its
+  // gradient on through: silently keeping it would drop the gradient of its inputs.
+  check(input.is_leaf() || impl->tape_generation == tape().generation(),
+        "{}: input {} was computed before an earlier backward() cleared the tape, so its gradient "
+        "cannot reach what it was computed from; recompute it, or detach() it to use it as a constant",
+        op, describe(input));
+  Tensor g = g_in.shape() == input.shape() ? g_in : sum_to(g_in, input.shape(), op);
   if (!impl->grad) {
     // A leaf keeps its gradient across steps and optimizers scale it in place, so it
     // gets storage of its own; an intermediate's gradient may alias the incoming one.

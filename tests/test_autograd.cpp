@@ -23,6 +23,18 @@ TEST_CASE("backward accumulates into leaves and frees intermediates", "[autograd
   CHECK_FALSE(x.grad().defined());
 }
 
+TEST_CASE("a tensor from a cleared tape used again is an error, not a lost gradient", "[autograd]") {
+  Tensor x = ones({2}, DType::f64).requires_grad_();
+  Tensor y = x * 3.0;  // recorded on the tape that the next backward clears
+  sum(y).backward();
+  Tensor z = sum(y * y);  // y's history is gone
+  REQUIRE_THROWS_WITH(z.backward(), Contains("was computed before an earlier backward() cleared the tape"));
+  tape().clear();
+  x.zero_grad();
+  sum(y.detach() * x).backward();  // as a constant it is fine
+  CHECK(x.grad().to_vector<double>() == std::vector<double>{3, 3});
+}
+
 TEST_CASE("retain_grad keeps an intermediate's gradient", "[autograd]") {
   Tensor x = Tensor::from({1, 2}, {2}, DType::f64).requires_grad_();
   Tensor y = x * 2.0;
