@@ -7,6 +7,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "autograd/profile.h"
+
 namespace qkv::allocator {
 namespace {
 
@@ -23,6 +25,14 @@ Cache& cache() {
   return *c;
 }
 
+// Times one allocator call for the profiler (nothing when it is off).
+struct ProfileTimer {
+  int64_t start = profile::enabled() ? profile::now_ns() : -1;
+  ~ProfileTimer() {
+    if (start >= 0) profile::add_allocator_ns(profile::now_ns() - start);
+  }
+};
+
 }  // namespace
 
 std::size_t rounded_size(std::size_t bytes) {
@@ -34,6 +44,7 @@ std::size_t rounded_size(std::size_t bytes) {
 }
 
 void* allocate(std::size_t bytes) {
+  ProfileTimer timer;
   std::size_t size = rounded_size(bytes);
   Cache& c = cache();
   {
@@ -64,6 +75,7 @@ void* allocate(std::size_t bytes) {
 
 void deallocate(void* p, std::size_t bytes) {
   if (!p) return;
+  ProfileTimer timer;
   std::size_t size = rounded_size(bytes);
   Cache& c = cache();
   std::lock_guard<std::mutex> lock(c.mu);

@@ -33,7 +33,7 @@ void record(const char* op, Tensor& out, BackwardFn backward) {
   impl->requires_grad = true;
   impl->tape_index = t.size();
   impl->tape_generation = t.generation();
-  t.push({op, out, std::move(backward)});
+  t.push({op, out, std::move(backward), profile::charge_forward(op)});
 }
 
 void accumulate_grad(const Tensor& input, const Tensor& g_in, const char* op) {

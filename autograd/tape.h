@@ -6,6 +6,7 @@
 #include <functional>
 #include <vector>
 
+#include "autograd/profile.h"
 #include "autograd/tensor.h"
 
 namespace qkv {
@@ -17,6 +18,7 @@ struct TapeEntry {
   const char* op;
   Tensor output;
   BackwardFn backward;
+  profile::Family family = profile::Family::other;  // only set while profiling
 };
 
 class Tape {

@@ -121,7 +121,9 @@ void Tensor::backward(const Tensor& grad_output) const {
     TensorImpl* out = e.output.impl();
     if (out->grad) {
       Tensor go(out->grad);
+      profile::charge_tape();
       e.backward(go);
+      profile::charge_backward(e.family);
       if (!out->retains_grad) {
         out->grad.reset();
         out->grad_owned = false;
@@ -131,6 +133,7 @@ void Tensor::backward(const Tensor& grad_output) const {
     e.output = Tensor();
   }
   t.clear();
+  profile::backward_end();
 }
 
 Tensor Tensor::detach() const { return as_strided(*this, shape(), strides(), offset()); }

@@ -13,6 +13,7 @@ struct TrainArgs {
   std::string out;
   bool resume = false;
   bool quiet = false;
+  bool profile = false;
 };
 }  // namespace
 
@@ -31,13 +32,16 @@ Runner add_train_command(CLI::App& app) {
   sub->add_option("--out", args->out, "output folder (default: train.out of the config)");
   sub->add_flag("--resume", args->resume, "continue from the newest checkpoint in the output folder");
   sub->add_flag("--quiet", args->quiet, "no progress line");
+  sub->add_flag("--profile", args->profile, "time each step by op family and print the table at the end");
   return [args] {
     TrainOptions opt;
     opt.config = config_from_args(args->config, args->sets);
     if (!args->out.empty()) opt.config.train.out = args->out;
     opt.resume = args->resume;
     opt.progress = !args->quiet;
+    opt.profile = args->profile;
     TrainResult r = train(opt);
+    if (!r.profile.empty()) fmt::print("{}", r.profile);
     fmt::print("done: step {}, train loss {:.4f}, val loss {:.4f} (best {:.4f}), {:.0f} tokens/s, {:.1f} s; checkpoint {}\n",
                r.steps, r.last_train_loss, r.last_val_loss, r.best_val_loss, r.tokens_per_s, r.wall_s,
                r.last_checkpoint);

@@ -99,3 +99,53 @@ TEST_CASE("the allocator rounds sizes into classes and reuses freed blocks", "[a
   Tensor b = Tensor::empty({1000});
   CHECK(allocator::stats().system_allocs == before);
 }
+
+TEST_CASE("the profiler charges every step's time to op families without changing the step", "[profile]") {
+  auto [ids, targets] = batch(5);
+  TinyModel plain(3), profiled(3);
+  profile::set_enabled(true);
+  profile::reset();
+  for (int i = 0; i < 4; ++i) {
+    const float expected = plain.step(ids, targets);
+    profile::step_begin();
+    {
+      profile::Scope update(profile::Family::optimizer);  // as the trainer wraps its update
+      CHECK(profiled.step(ids, targets) == expected);     // profiling changes no number
+    }
+    profile::step_end();
+  }
+  profile::Totals t = profile::totals();
+  profile::set_enabled(false);
+  REQUIRE(t.steps == 4);
+  double sum = 0;
+  for (double ms : t.family_ms) sum += ms;
+  CHECK(sum == Approx(t.step_ms).epsilon(1e-6));  // every nanosecond lands somewhere
+  // The whole step ran inside the optimizer scope, so the scope's family took everything
+  // its ops did not: recorded ops inside a scope count as the scope's family.
+  CHECK(t.family_ms[static_cast<int>(profile::Family::optimizer)] > 0);
+  CHECK(t.family_ms[static_cast<int>(profile::Family::matmul)] == 0);
+
+  // Without a scope, ops go to their own families.
+  profile::set_enabled(true);
+  profile::reset();
+  profile::step_begin();
+  profiled.step(ids, targets);
+  profile::step_end();
+  t = profile::totals();
+  profile::set_enabled(false);
+  CHECK(t.family_ms[static_cast<int>(profile::Family::matmul)] > 0);
+  CHECK(t.family_ms[static_cast<int>(profile::Family::norm)] > 0);
+  CHECK(t.family_ms[static_cast<int>(profile::Family::loss)] > 0);
+  CHECK(profile::report().find("matmul") != std::string::npos);
+}
+
+TEST_CASE("op names map to the profiler's families", "[profile]") {
+  using profile::Family;
+  CHECK(profile::family_of("matmul") == Family::matmul);
+  CHECK(profile::family_of("layer_norm") == Family::norm);
+  CHECK(profile::family_of("rms_norm") == Family::norm);
+  CHECK(profile::family_of("cross_entropy") == Family::loss);
+  CHECK(profile::family_of("embedding") == Family::embedding);
+  CHECK(profile::family_of("gelu") == Family::elementwise);
+  CHECK(profile::family_of("permute") == Family::other);
+}

@@ -12,6 +12,7 @@
 
 #include "autograd/ops/binary.h"
 #include "autograd/parallel.h"
+#include "autograd/profile.h"
 #include "autograd/tape.h"
 #include "data/batcher.h"
 #include "data/corpus.h"
@@ -209,6 +210,8 @@ TrainResult train(const TrainOptions& options) {
                                model->num_parameters(), corpus.origin, train_batches.num_tokens(),
                                val_batches.num_tokens(), tokenizer->vocab_size(), num_threads()));
   SigintScope sigint;
+  profile::set_enabled(options.profile);
+  profile::reset();
   double train_seconds = 0, window_seconds = 0;
   int64_t window_tokens = 0, steps_this_run = 0;
   const int64_t tokens_per_step = B * T * tc.grad_accum;
@@ -219,11 +222,16 @@ TrainResult train(const TrainOptions& options) {
       break;
     }
     const auto t0 = Clock::now();
+    profile::step_begin();
     const double lr = schedule.at(step);
     opt->set_lr(lr);
     double loss_sum = 0;
     for (int64_t micro = 0; micro < tc.grad_accum; ++micro) {
-      data::LMBatch batch = train_batches.next(data_gen);
+      data::LMBatch batch;
+      {
+        profile::Scope data(profile::Family::other);  // drawing the batch
+        batch = train_batches.next(data_gen);
+      }
       Tensor loss = model->loss(batch.x, batch.y);
       double value = loss.item();
       if (!std::isfinite(value)) {
@@ -235,9 +243,13 @@ TrainResult train(const TrainOptions& options) {
       loss_sum += value;
       (tc.grad_accum > 1 ? loss * (1.0 / static_cast<double>(tc.grad_accum)) : loss).backward();
     }
-    optim::clip_grad_norm(opt->parameters(), cfg.optim.grad_clip);
-    opt->step();
-    opt->zero_grad();
+    {
+      profile::Scope update(profile::Family::optimizer);
+      optim::clip_grad_norm(opt->parameters(), cfg.optim.grad_clip);
+      opt->step();
+      opt->zero_grad();
+    }
+    profile::step_end();
     ++step;
     ++steps_this_run;
     tokens_seen += tokens_per_step;
@@ -275,6 +287,10 @@ TrainResult train(const TrainOptions& options) {
     result.last_checkpoint = save(checkpoint_path(tc.out, step));
     prune_checkpoints(tc.out, tc.keep_checkpoints);
     progress.message(fmt::format("interrupted at step {}: saved {}; continue with --resume", step, result.last_checkpoint));
+  }
+  if (options.profile) {
+    result.profile = profile::report();
+    profile::set_enabled(false);
   }
   result.steps = step;
   result.wall_s = seconds_since(started);

@@ -15,6 +15,7 @@ struct TrainOptions {
   bool resume = false;       // continue from the newest checkpoint in config.train.out
   std::string data_dir;      // where `qkv data` caches corpora ("" = the default)
   bool progress = true;      // print the progress line and the summary
+  bool profile = false;      // time every step by op family; the table is in TrainResult
 };
 
 struct TrainResult {
@@ -26,6 +27,7 @@ struct TrainResult {
   double tokens_per_s = 0;  // training tokens over training time (evaluation excluded)
   std::string last_checkpoint;
   bool interrupted = false;  // stopped by Ctrl-C (SIGINT) or request_stop()
+  std::string profile;       // with TrainOptions::profile: the per-family table
 };
 
 TrainResult train(const TrainOptions& options);
