@@ -4,7 +4,10 @@
 #include <atomic>
 #include <chrono>
 #include <cstring>
+#include <map>
 #include <string_view>
+#include <vector>
+#include <algorithm>
 
 #include <fmt/format.h>
 
@@ -27,6 +30,7 @@ struct State {
   int64_t step_ns = 0;
   int64_t steps = 0;
   std::array<std::array<int64_t, kColumns>, kFamilies> ns{};
+  std::map<std::string, std::array<int64_t, 3>, std::less<>> by_op;  // forward ns, backward ns, calls
   std::atomic<int64_t> alloc_ns{0};
 };
 
@@ -36,15 +40,23 @@ State& state() {
 }
 
 // Charges [mark, now) to f (minus the allocator's share) and moves the mark.
-void charge(Family f, Column col) {
+int64_t charge(Family f, Column col) {
   State& s = state();
-  if (!s.in_step) return;
+  if (!s.in_step) return 0;
   const int64_t now = now_ns(), alloc = s.alloc_ns.load(std::memory_order_relaxed);
-  const int64_t alloc_part = alloc - s.mark_alloc_ns;
-  s.ns[static_cast<int>(f)][col] += (now - s.mark_ns) - alloc_part;
+  const int64_t alloc_part = alloc - s.mark_alloc_ns, own = (now - s.mark_ns) - alloc_part;
+  s.ns[static_cast<int>(f)][col] += own;
   s.ns[static_cast<int>(Family::allocator)][col] += alloc_part;
   s.mark_ns = now;
   s.mark_alloc_ns = alloc;
+  return own;
+}
+
+// Time of one recorded op (forward or backward), by op name, for the "top ops" list.
+void charge_op(const char* op, Column col, int64_t ns) {
+  auto& entry = state().by_op[op];
+  entry[col == kBackward ? 1 : 0] += ns;
+  entry[2] += col == kBackward ? 0 : 1;  // calls
 }
 
 Column column_for(Family f) {
@@ -85,6 +97,7 @@ void set_enabled(bool on) { state().enabled = on; }
 void reset() {
   State& s = state();
   s.ns = {};
+  s.by_op.clear();
   s.steps = 0;
   s.step_ns = 0;
 }
@@ -115,7 +128,7 @@ Family charge_forward(const char* op) {
   State& s = state();
   if (!s.enabled) return Family::other;
   const Family f = s.scope >= 0 ? static_cast<Family>(s.scope) : family_of(op);
-  charge(f, column_for(f));
+  charge_op(op, column_for(f), charge(f, column_for(f)));
   return f;
 }
 
@@ -125,9 +138,9 @@ void charge_tape() {
   charge(Family::tape, kBackward);
 }
 
-void charge_backward(Family f) {
+void charge_backward(Family f, const char* op) {
   if (!state().enabled) return;
-  charge(f, kBackward);
+  charge_op(op, kBackward, charge(f, kBackward));
 }
 
 void backward_end() {
@@ -179,6 +192,15 @@ std::string report() {
     out += fmt::format("{:<12} {:>10.2f} {:>10.2f} {:>10.2f} {:>10.2f} {:>6.1f}%\n", name(static_cast<Family>(f)),
                        static_cast<double>(c[kForward]) * per_step, static_cast<double>(c[kBackward]) * per_step,
                        static_cast<double>(c[kUpdate]) * per_step, total, 100.0 * total / step_ms);
+  }
+  // The ops that cost most, forward and backward together.
+  std::vector<std::pair<std::string, std::array<int64_t, 3>>> ops(s.by_op.begin(), s.by_op.end());
+  std::sort(ops.begin(), ops.end(), [](const auto& a, const auto& b) { return a.second[0] + a.second[1] > b.second[0] + b.second[1]; });
+  out += fmt::format("{:<22} {:>10} {:>10} {:>12}\n", "top ops", "forward", "backward", "calls/step");
+  for (size_t i = 0; i < std::min<size_t>(ops.size(), 12); ++i) {
+    const auto& [op, c] = ops[i];
+    out += fmt::format("{:<22} {:>10.2f} {:>10.2f} {:>12.1f}\n", op, static_cast<double>(c[0]) * per_step,
+                       static_cast<double>(c[1]) * per_step, static_cast<double>(c[2]) / static_cast<double>(s.steps));
   }
   return out;
 }

@@ -40,7 +40,7 @@ Family charge_forward(const char* op);
 // The tape replay: before an entry's backward runs, the time since the last mark is
 // replay overhead ("tape"); after it, the time since the last mark is the entry's.
 void charge_tape();
-void charge_backward(Family f);
+void charge_backward(Family f, const char* op);
 void backward_end();  // the replay's tail (clearing the tape) is "tape" too
 // The allocator reports the nanoseconds it spent in each call; they are taken out of
 // whatever region they happened in.
@@ -63,8 +63,8 @@ class Scope {
 };
 
 // The table: per family, ms per step in forward, backward and update (optimizer), and
-// the share of the step. Every nanosecond between step_begin and step_end is charged
-// somewhere, so the rows add up to the step.
+// the share of the step (every nanosecond between step_begin and step_end is charged
+// somewhere, so the rows add up to the step); then the costliest ops by name.
 std::string report();
 
 // The same numbers for programs and tests: ms per step, overall and per family (all columns).

@@ -123,7 +123,7 @@ void Tensor::backward(const Tensor& grad_output) const {
       Tensor go(out->grad);
       profile::charge_tape();
       e.backward(go);
-      profile::charge_backward(e.family);
+      profile::charge_backward(e.family, e.op);
       if (!out->retains_grad) {
         out->grad.reset();
         out->grad_owned = false;
