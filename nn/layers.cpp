@@ -15,10 +15,7 @@ Linear::Linear(int64_t in, int64_t out, bool use_bias, Generator& gen, double in
 }
 
 Tensor Linear::forward(const Tensor& x) const {
-  check(x.size(-1) == weight.size(1), "linear: input {} does not match weight {} (expected last dim {})",
-        describe(x), describe(weight), weight.size(1));
-  Tensor y = matmul(x, weight.transpose(0, 1));
-  return bias.defined() ? y + bias : y;
+  return linear(x, weight, bias);
 }
 
 Embedding::Embedding(int64_t num, int64_t dim, Generator& gen, double init_std) {

@@ -21,6 +21,24 @@ void add_matmul_cases(std::vector<OpCase>& out, Generator& gen) {
   add("transposed b, folded (Linear)", leaf({2, 3, 4}, gen), transposed_leaf({4, 5}, gen));
   add("transposed batched a", transposed_leaf({2, 3, 4}, gen), leaf({2, 4, 5}, gen));
   add("strided a (copied)", strided_leaf({3, 4}, gen), leaf({4, 5}, gen));
+
+  // linear: x W^T + b with the bias added by the GEMM; x folded or strided, bias or not.
+  auto lin = [&](const char* variant, Tensor x, Tensor w, Tensor b) {
+    const bool with_bias = b.defined();
+    std::vector<Tensor> in{std::move(x), std::move(w)};
+    std::vector<std::string> names{"x", "weight"};
+    if (with_bias) {
+      in.push_back(std::move(b));
+      names.push_back("bias");
+    }
+    out.push_back({"linear", variant, std::move(in), std::move(names),
+                   [with_bias](V v) { return linear(v[0], v[1], with_bias ? v[2] : Tensor()); }, {}});
+  };
+  lin("2-D with bias", leaf({3, 4}, gen), leaf({5, 4}, gen), leaf({5}, gen));
+  lin("3-D, batch folded, bias", leaf({2, 3, 4}, gen), leaf({5, 4}, gen), leaf({5}, gen));
+  lin("3-D, no bias", leaf({2, 3, 4}, gen), leaf({5, 4}, gen), Tensor());
+  lin("transposed x (not foldable), bias", transposed_leaf({2, 3, 4}, gen), leaf({5, 4}, gen), leaf({5}, gen));
+  lin("transposed weight, bias", leaf({2, 3, 4}, gen), transposed_leaf({5, 4}, gen), leaf({5}, gen));
 }
 
 }  // namespace qkv

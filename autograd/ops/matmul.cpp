@@ -12,6 +12,8 @@
 #include <type_traits>
 
 #include "autograd/factory.h"
+#include "autograd/ops/binary.h"
+#include "autograd/ops/reduce.h"
 #include "autograd/parallel.h"
 #include "autograd/tape.h"
 #include "autograd/views.h"
@@ -72,13 +74,25 @@ BlasMatrix<T> blas_matrix(const Tensor& x, int64_t offset) {
   return {x.data<T>() + offset, l.trans, static_cast<blasint>(l.ld)};
 }
 
-// c[m, n] = a[m, k] b[k, n], c row-major and contiguous.
+// c[m, n] = a[m, k] b[k, n] (+ c when accumulate), c row-major and contiguous.
 template <typename T>
-void gemm(const BlasMatrix<T>& a, const BlasMatrix<T>& b, T* c, int64_t m, int64_t n, int64_t k) {
+void gemm(const BlasMatrix<T>& a, const BlasMatrix<T>& b, T* c, int64_t m, int64_t n, int64_t k, bool accumulate) {
+  const T beta = accumulate ? 1 : 0;
   if constexpr (std::is_same_v<T, float>)
-    cblas_sgemm(CblasRowMajor, a.trans, b.trans, m, n, k, 1.0f, a.ptr, a.ld, b.ptr, b.ld, 0.0f, c, n);
+    cblas_sgemm(CblasRowMajor, a.trans, b.trans, m, n, k, 1.0f, a.ptr, a.ld, b.ptr, b.ld, beta, c, n);
   else
-    cblas_dgemm(CblasRowMajor, a.trans, b.trans, m, n, k, 1.0, a.ptr, a.ld, b.ptr, b.ld, 0.0, c, n);
+    cblas_dgemm(CblasRowMajor, a.trans, b.trans, m, n, k, 1.0, a.ptr, a.ld, b.ptr, b.ld, beta, c, n);
+}
+
+// Every row of the contiguous [rows, n] block c set to bias [n] (the Linear layer's
+// bias, added by the GEMM itself with beta = 1 instead of by a pass of its own).
+template <typename T>
+void fill_rows(T* c, int64_t rows, int64_t n, const Tensor& bias) {
+  const Tensor b = bias.contiguous();
+  const T* src = b.data<T>();
+  parallel_for(rows, row_grain(n), [&](int64_t lo, int64_t hi) {
+    for (int64_t r = lo; r < hi; ++r) std::copy(src, src + n, c + r * n);
+  });
 }
 
 // Strides of x's batch dims aligned to `batch` (0 where x is broadcast or has no such dim).
@@ -136,8 +150,9 @@ Tensor only_matrix(const Tensor& x) {
   return as_strided(x, {x.size(-2), x.size(-1)}, {x.stride(-2), x.stride(-1)}, x.offset());
 }
 
-// x [bx..., M, K] times y [by..., K, N] -> a fresh [broadcast(bx, by)..., M, N]. Not recorded.
-Tensor product(const Tensor& x, const Tensor& y) {
+// x [bx..., M, K] times y [by..., K, N] -> a fresh [broadcast(bx, by)..., M, N], plus
+// bias [N] on every row when given. Not recorded.
+Tensor product(const Tensor& x, const Tensor& y, const Tensor& bias = Tensor()) {
   const int64_t m = x.size(-2), k = x.size(-1), n = y.size(-1);
   const Dims batch = broadcast_shapes(batch_of(x.shape()), batch_of(y.shape()), kOp);
   Dims shape = batch;
@@ -145,19 +160,21 @@ Tensor product(const Tensor& x, const Tensor& y) {
   shape.push_back(n);
   Tensor out = Tensor::empty(shape, x.dtype());
   if (out.numel() == 0) return out;
+  const bool with_bias = bias.defined();
   if (k == 0) {  // every entry is an empty sum
     fill_(out, 0);
-    return out;
+    return with_bias ? out + bias : out;
   }
   const int64_t count = batch.numel();
   dispatch_float(x.dtype(), kOp, [&]<typename T>() {
     T* c = out.data<T>();
+    if (with_bias) fill_rows(c, count * m, n, bias);
     // One y for the whole batch and x's rows evenly spaced in memory (the Linear layer,
     // x[B,T,C] @ W^T): fold the batch into M, one GEMM [count*m, k] x [k, n].
     if (count > 1 && batch_of(y.shape()).numel() == 1)
       if (std::optional<Tensor> rows = fold_batch(x, -2)) {
         Tensor a = blas_ready(*rows), b = blas_ready(only_matrix(y));
-        gemm(blas_matrix<T>(a, 0), blas_matrix<T>(b, 0), c, count * m, n, k);
+        gemm(blas_matrix<T>(a, 0), blas_matrix<T>(b, 0), c, count * m, n, k, with_bias);
         return;
       }
     Tensor a = blas_ready(x), b = blas_ready(y);
@@ -165,7 +182,7 @@ Tensor product(const Tensor& x, const Tensor& y) {
     auto multiply = [&](int64_t lo, int64_t hi) {
       for (int64_t i = lo; i < hi; ++i)
         gemm(blas_matrix<T>(a, batch_offset(i, batch, as)), blas_matrix<T>(b, batch_offset(i, batch, bs)),
-             c + i * m * n, m, n, k);
+             c + i * m * n, m, n, k, with_bias);
     };
     // Many small matrices (attention, [B,H,T,T] x [B,H,T,dh]): each thread takes whole
     // matrices. Inside our parallel region OpenBLAS's OpenMP build runs single-threaded
@@ -211,6 +228,30 @@ void check_operands(const Tensor& a, const Tensor& b) {
 }
 
 }  // namespace
+
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
+  constexpr const char* op = "linear";
+  check(x.defined() && weight.defined() && weight.dim() == 2, "linear: expected weight [out, in], got {}",
+        weight.defined() ? describe(weight) : std::string("an undefined tensor"));
+  check(x.dim() >= 2 && x.size(-1) == weight.size(1),
+        "linear: input {} does not match weight {} (expected [..., {}] with 2 or more dims)", describe(x),
+        describe(weight), weight.size(1));
+  check(!bias.defined() || (bias.dim() == 1 && bias.size(0) == weight.size(0)),
+        "linear: bias {} does not match weight {} (expected [{}])", bias.defined() ? describe(bias) : "", describe(weight),
+        weight.size(0));
+  check(x.dtype() == weight.dtype() && (!bias.defined() || bias.dtype() == weight.dtype()),
+        "linear: dtypes differ: input {}, weight {}", describe(x), describe(weight));
+  check_operands(x, swap_last(weight));
+  Tensor out = product(x, swap_last(weight), bias);  // x W^T + b, the bias added by the GEMM
+  if (any_requires_grad(x, weight, bias))
+    record(op, out, [x, weight, bias, op](const Tensor& g) {
+      // y = x W^T + b  =>  dx = dy W,  dW = dy^T x (summed over the batch),  db = sum of dy's rows
+      if (x.requires_grad()) accumulate_grad(x, product(g, weight), op);
+      if (weight.requires_grad()) accumulate_grad(weight, operand_grad(swap_last(g), x, weight.shape()), op);
+      if (bias.defined() && bias.requires_grad()) accumulate_grad(bias, sum_to(g, bias.shape(), op), op);
+    });
+  return out;
+}
 
 Tensor matmul(const Tensor& a, const Tensor& b) {
   check_operands(a, b);
