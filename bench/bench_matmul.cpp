@@ -1,7 +1,6 @@
 // bench_matmul: qkv's matmul (float32, no grad) against a raw cblas_sgemm call on the
 // same buffers, at the shapes a small GPT uses, with 1 and 2 threads. Prints Markdown
 // tables; see bench/README.md. Not a test: speed is shown here, never asserted.
-#include <cblas.h>
 #include <fmt/format.h>
 
 #include <array>
@@ -9,6 +8,7 @@
 #include <vector>
 
 #include "autograd/autograd.h"
+#include "autograd/blas_backend.h"
 #include "bench/timing.h"
 
 using namespace qkv;
@@ -114,8 +114,8 @@ void nested_check(Generator& gen) {
 int main() {
   NoGradGuard no_grad;
   Generator gen(42);
-  fmt::print("OpenBLAS: {} (core {}), OPENBLAS_CORETYPE={}, OMP_NUM_THREADS={}\n\n", openblas_get_config(),
-             openblas_get_corename(), bench::env_or_unset("OPENBLAS_CORETYPE"), bench::env_or_unset("OMP_NUM_THREADS"));
+  fmt::print("BLAS: {}, OPENBLAS_CORETYPE={}, OMP_NUM_THREADS={}\n\n", blas_backend_config(),
+             bench::env_or_unset("OPENBLAS_CORETYPE"), bench::env_or_unset("OMP_NUM_THREADS"));
   fmt::print("| shape (MxKxN) | threads | cblas GFLOP/s | qkv GFLOP/s | ratio |\n|---|---|---|---|---|\n");
   const std::vector<std::array<int64_t, 3>> shapes = {
       {768, 128, 128}, {2048, 256, 256}, {2048, 1024, 256}, {1024, 1024, 1024}};

@@ -5,7 +5,7 @@
 // memory layout allows it.
 #include "autograd/ops/matmul.h"
 
-#include <cblas.h>
+#include "autograd/blas_backend.h"
 
 #include <climits>
 #include <optional>
