@@ -9,12 +9,18 @@
 // Ignored rows contribute 0 to the loss, the count and the gradient. When every row
 // is ignored the result is 0 with a zero gradient (PyTorch returns NaN, 0/0): a
 // batch of padding must not poison a training run.
+// 512-bit vectors for this file's exp/erf-heavy loops: under -march=native GCC prefers
+// 256-bit ones, and the wider ones measured 1.2-1.4x faster here (bench/bench_kernels).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC target("prefer-vector-width=512")
+#endif
 #include "autograd/ops/loss.h"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 
+#include "autograd/fast_math.h"
 #include "autograd/parallel.h"
 #include "autograd/tape.h"
 #include "autograd/views.h"
@@ -34,6 +40,7 @@ struct CrossEntropyRows {
 };
 
 // Loss of each counted row into loss[i] (0 for ignored rows), saving row_max and log_sum.
+// The row sums run in T over fixed lanes (fast_math.h), the per-row loss in double.
 template <typename T>
 void forward_rows(const CrossEntropyRows& r, const CrossEntropyOptions& opt, double* loss) {
   const T* x_all = r.logits.data<T>();
@@ -48,13 +55,10 @@ void forward_rows(const CrossEntropyRows& r, const CrossEntropyOptions& opt, dou
         continue;
       }
       const T* x = x_all + i * C;
-      T m = -std::numeric_limits<T>::infinity();
-      for (int64_t c = 0; c < C; ++c) m = std::max(m, x[c]);
-      double sum_exp = 0, sum_x = 0;
-      for (int64_t c = 0; c < C; ++c) {
-        sum_exp += std::exp(x[c] - m);
-        sum_x += x[c];
-      }
+      fast::prefetch_ahead(x, C);
+      const T m = fast::lane_max(x, C);
+      const double sum_exp = fast::lane_sum<T>(C, [&](int64_t c) { return fast::exp(x[c] - m); });
+      const double sum_x = s > 0 ? fast::lane_sum<T>(C, [&](int64_t c) { return x[c]; }) : 0.0;
       // Relative to the max, so large logits (1e4) lose no precision: lse - x = (m - x) + log(sum_exp).
       const double ls = std::log(sum_exp);
       const double nll = (static_cast<double>(m) - x[t[i]]) + ls;
@@ -79,11 +83,13 @@ void backward_rows(const CrossEntropyRows& r, const CrossEntropyOptions& opt, do
     for (int64_t i = b; i < e; ++i) {
       const T* x = x_all + i * C;
       T* dx = dx_all + i * C;
+      fast::prefetch_ahead(x, C);
       if (t[i] == opt.ignore_index) {
         std::fill(dx, dx + C, T(0));
         continue;
       }
-      for (int64_t c = 0; c < C; ++c) dx[c] = (std::exp((x[c] - row_max[i]) - log_sum[i]) - spread) * sc;
+      const T m = row_max[i], ls = log_sum[i];  // locals: dx cannot alias them
+      for (int64_t c = 0; c < C; ++c) dx[c] = (fast::exp((x[c] - m) - ls) - spread) * sc;
       dx[t[i]] -= on_target * sc;
     }
   });

@@ -11,6 +11,7 @@
 #include <cmath>
 
 #include "autograd/factory.h"
+#include "autograd/fast_math.h"
 #include "autograd/parallel.h"
 #include "autograd/tape.h"
 #include "autograd/views.h"
@@ -36,7 +37,24 @@ struct NormShape {
   bool center;  // layer_norm subtracts the mean, rms_norm does not
 };
 
-// y = xhat * w + b per row, saving mean (when not null: layer_norm) and rstd.
+// The affine step y = xhat * w + b over one row, with the branches on the optional w
+// and b outside the loop (so that it vectorises).
+template <typename T, typename Xhat>
+void affine_row(int64_t n, const T* w, const T* b, T* y, Xhat&& xhat) {
+  if (w && b) {
+    for (int64_t j = 0; j < n; ++j) y[j] = xhat(j) * w[j] + b[j];
+  } else if (w) {
+    for (int64_t j = 0; j < n; ++j) y[j] = xhat(j) * w[j];
+  } else if (b) {
+    for (int64_t j = 0; j < n; ++j) y[j] = xhat(j) + b[j];
+  } else {
+    for (int64_t j = 0; j < n; ++j) y[j] = xhat(j);
+  }
+}
+
+// y = xhat * w + b per row, saving mean (when not null: layer_norm) and rstd. The row
+// sums run in T over fixed lanes (fast_math.h); two passes (mean, then the squares
+// about it) avoid the cancellation of a one-pass variance.
 template <typename T>
 void norm_forward(const NormShape& s, double eps, const T* x, const T* w, const T* b, T* y, T* mean,
                   T* rstd) {
@@ -44,29 +62,30 @@ void norm_forward(const NormShape& s, double eps, const T* x, const T* w, const 
   parallel_for(s.rows, row_grain(n), [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
       const T* xr = x + i * n;
-      T* yr = y + i * n;
-      double mu = 0;
-      if (s.center) {
-        for (int64_t j = 0; j < n; ++j) mu += xr[j];
-        mu /= static_cast<double>(n);
-      }
-      double ss = 0;
-      for (int64_t j = 0; j < n; ++j) ss += (xr[j] - mu) * (xr[j] - mu);
-      const double r = 1.0 / std::sqrt(ss / static_cast<double>(n) + eps);
-      const T m = static_cast<T>(mu), rt = static_cast<T>(r);
-      for (int64_t j = 0; j < n; ++j) {
-        T v = (xr[j] - m) * rt;
-        if (w) v *= w[j];
-        if (b) v += b[j];
-        yr[j] = v;
-      }
+      fast::prefetch_ahead(xr, n);
+      const T m = s.center ? static_cast<T>(fast::lane_sum<T>(n, [&](int64_t j) { return xr[j]; }) /
+                                            static_cast<double>(n))
+                           : T(0);
+      const T ss = fast::lane_sum<T>(n, [&](int64_t j) { return (xr[j] - m) * (xr[j] - m); });
+      const T r = static_cast<T>(1.0 / std::sqrt(static_cast<double>(ss) / static_cast<double>(n) + eps));
+      affine_row(n, w, b, y + i * n, [&](int64_t j) { return (xr[j] - m) * r; });
       if (mean) mean[i] = m;
-      rstd[i] = rt;
+      rstd[i] = r;
     }
   });
 }
 
-// Backward, one pass per row. With gw = dy * weight (dy when there is no weight):
+// dx of one row from xhat(j) and gw(j) = dy * weight:
+//   dx = rstd * (gw - mean(gw) - xhat * mean(gw * xhat)), no mean(gw) without centering.
+template <typename T, typename Xhat, typename Gw>
+void dx_row(bool center, int64_t n, Xhat&& xhat, Gw&& gw, T r, T* dx) {
+  const T mean_gw = center ? fast::lane_sum<T>(n, [&](int64_t j) { return gw(j); }) / static_cast<T>(n) : T(0);
+  const T mean_gw_xhat = fast::lane_sum<T>(n, [&](int64_t j) { return gw(j) * xhat(j); }) / static_cast<T>(n);
+  for (int64_t j = 0; j < n; ++j) dx[j] = r * (gw(j) - mean_gw - xhat(j) * mean_gw_xhat);
+}
+
+// Backward, one row at a time (its passes hit L1). With gw = dy * weight (dy when there
+// is no weight):
 //   dx      = rstd * (gw - mean(gw) - xhat * mean(gw * xhat))   (no mean(gw) term for rms_norm)
 //   dweight = sum over rows of dy * xhat,   dbias = sum over rows of dy
 // dx may be null (x needs no gradient), so may dw and db. The weight gradients are
@@ -89,21 +108,21 @@ void norm_backward(const NormShape& s, const T* x, const T* w, const T* mean, co
       double* pb = db ? part_b.data<double>() + blk * n : nullptr;
       for (int64_t i = blk * rows_per_block; i < std::min(rows, (blk + 1) * rows_per_block); ++i) {
         const T *xr = x + i * n, *dyr = dy + i * n;
-        const double m = mean ? mean[i] : 0.0, r = rstd[i];
-        auto gw = [&](int64_t j) { return w ? static_cast<double>(dyr[j]) * w[j] : static_cast<double>(dyr[j]); };
-        double sum_gw = 0, sum_gw_xhat = 0;
-        for (int64_t j = 0; j < n; ++j) {
-          const double xhat = (xr[j] - m) * r, g = gw(j);
-          sum_gw += g;
-          sum_gw_xhat += g * xhat;
-          if (pw) pw[j] += dyr[j] * xhat;
-          if (pb) pb[j] += dyr[j];
+        fast::prefetch_ahead(xr, n);
+        fast::prefetch_ahead(dyr, n);
+        const T m = mean ? mean[i] : T(0), r = rstd[i];
+        auto xhat = [&](int64_t j) { return (xr[j] - m) * r; };
+        if (pw)
+          for (int64_t j = 0; j < n; ++j) pw[j] += static_cast<double>(dyr[j] * xhat(j));
+        if (pb)
+          for (int64_t j = 0; j < n; ++j) pb[j] += static_cast<double>(dyr[j]);
+        if (dx) {
+          T* dxr = dx + i * n;
+          if (w)
+            dx_row(s.center, n, xhat, [&](int64_t j) { return dyr[j] * w[j]; }, r, dxr);
+          else
+            dx_row(s.center, n, xhat, [&](int64_t j) { return dyr[j]; }, r, dxr);
         }
-        if (!dx) continue;
-        const double mean_gw = s.center ? sum_gw / n : 0.0, mean_gw_xhat = sum_gw_xhat / n;
-        T* dxr = dx + i * n;
-        for (int64_t j = 0; j < n; ++j)
-          dxr[j] = static_cast<T>(r * (gw(j) - mean_gw - (xr[j] - m) * r * mean_gw_xhat));
       }
     }
   });
