@@ -1,5 +1,8 @@
 // MultiHeadAttention (DESIGN.md section 3), composed from autograd ops: every variant
-// is differentiated by the tape, no custom kernels.
+// is differentiated by the tape. The plain dot-product score (qk separate or shared)
+// runs through the fused scaled_dot_attention op instead, unless the weights are asked
+// for or attention dropout is in effect: one tape entry and one [B,H,T,S] buffer
+// instead of the scores, masks and softmax as separate tensors.
 //
 // Choices the design leaves open, made here:
 // - qk = bilinear builds no q_proj / k_proj at all (the q_proj / k_proj switches are
@@ -210,22 +213,31 @@ AttentionOutput MultiHeadAttention::forward(const Tensor& x, const Tensor& memor
   if (cache) cache->queries += T;
   const int64_t S = k.size(2);
 
-  Tensor scores = attention_scores(*this, q, is_bilinear ? k : repeat_kv(k, H));
-  // Query t sits at absolute position past + t and sees keys j <= past + t.
-  if (v.causal && !opt_.cross) scores = masked_fill(scores, causal_mask(T, S, past), kNegInf);
-  if (key_padding.defined()) {
+  if (key_padding.defined())
     check(key_padding.dim() == 2 && key_padding.size(0) == B && key_padding.size(1) == S,
           "attention: key_padding must be [B,S] = [{},{}], got {}", B, S, describe(key_padding));
-    scores = masked_fill(scores, key_padding.reshape({B, 1, 1, S}), kNegInf);
+  // Query t sits at absolute position past + t and sees keys j <= past + t.
+  const bool causal = v.causal && !opt_.cross;
+  const bool dropping = training() && opt_.dropout > 0;
+  Tensor heads, weights;  // [B, H, T, dh] and [B, H, T, S]
+  if (v.score == ScoreKind::dot && !is_bilinear && !need_weights && !dropping) {
+    // Grouped heads are indexed by the op: k and val stay [B, Hkv, S, dh].
+    heads = scaled_dot_attention(q, k, val, 1.0 / std::sqrt(static_cast<double>(opt_.dh())), causal, past,
+                                 key_padding);
+  } else {
+    Tensor scores = attention_scores(*this, q, is_bilinear ? k : repeat_kv(k, H));
+    if (causal) scores = masked_fill(scores, causal_mask(T, S, past), kNegInf);
+    if (key_padding.defined()) scores = masked_fill(scores, key_padding.reshape({B, 1, 1, S}), kNegInf);
+    // A fully masked row is all -inf: softmax gives zeros there, with zero gradient.
+    weights = softmax(scores, -1);
+    Tensor used = weights;
+    if (dropping) {
+      check(dropout_gen_ != nullptr, "attention: dropout = {} in training needs a dropout generator", opt_.dropout);
+      used = dropout(weights, opt_.dropout, true, *dropout_gen_);
+    }
+    heads = matmul(used, repeat_kv(val, H));
   }
-  // A fully masked row is all -inf: softmax gives zeros there, with zero gradient.
-  Tensor weights = softmax(scores, -1);
-  Tensor used = weights;
-  if (training() && opt_.dropout > 0) {
-    check(dropout_gen_ != nullptr, "attention: dropout = {} in training needs a dropout generator", opt_.dropout);
-    used = dropout(weights, opt_.dropout, true, *dropout_gen_);
-  }
-  Tensor out = merge_heads(matmul(used, repeat_kv(val, H)));
+  Tensor out = merge_heads(heads);
   if (o_proj) out = o_proj->forward(out);
   return {out, need_weights ? weights : Tensor()};
 }

@@ -1,0 +1,334 @@
+// scaled_dot_attention: per (batch, head), in blocks of query rows, BLAS computes the
+// scores straight into a probability buffer, a row kernel turns them into the masked
+// softmax in place, and BLAS multiplies by the values. Heads are read in place through
+// leading dimensions (split_heads' permuted views cost no copy). One tape entry that
+// saves only the probabilities P:
+//   S = scale q k^T (+ masks),  P = softmax(S),  O = P v
+//   dv = P^T dO,  dP = dO v^T,  dS = P * (dP - rowsum(dP * P)),
+//   dq = scale dS k,  dk = scale dS^T q
+// The row kernels round as the composed ops do (softmax's fast::exp and lane sums,
+// scaling as a separate multiply): the output and dq have come out bit-identical to
+// matmul(softmax(masked_fill(matmul(q, k^T) * scale)), v)'s in our runs; dk and dv
+// differ in the last bits (summed over row blocks in another order).
+// Grouped-query heads are indexed, not repeated: query head h reads key/value head
+// h / (H / Hkv), and the backward runs one thread per (batch, key/value head) so the
+// heads of a group add into dk and dv one after another (no races, and the same sums
+// in the same order at any thread count).
+#include "autograd/ops/attention.h"
+
+#include "autograd/blas_backend.h"
+
+#include <algorithm>
+#include <array>
+#include <climits>
+#include <cmath>
+#include <limits>
+#include <optional>
+#include <type_traits>
+#include <vector>
+
+#include "autograd/fast_math.h"
+#include "autograd/parallel.h"
+#include "autograd/tape.h"
+#include "autograd/views.h"
+
+namespace qkv {
+namespace {
+
+constexpr const char* kOp = "scaled_dot_attention";
+
+// Query rows per block. Under a causal mask a block multiplies only the keys its last
+// row sees, which skips most of the upper triangle (T = S = 256: 62.5% of the full
+// products), and the backward's dP scratch stays [64, S], in cache.
+constexpr int64_t kRowBlock = 64;
+
+// How BLAS reads the [rows, cols] matrix of each (b, h) slice of a 4-D tensor in place:
+// row-major (NoTrans, ld = row stride) or as the transpose of a row-major matrix (Trans,
+// ld = column stride). nullopt when the strides suit neither (a step-2 slice, stride 0).
+struct HeadLayout {
+  CBLAS_TRANSPOSE trans;
+  int64_t ld;
+};
+
+std::optional<HeadLayout> head_layout(const Tensor& x) {
+  const int64_t rows = x.size(2), cols = x.size(3), rs = x.stride(2), cs = x.stride(3);
+  // A size-1 dim never moves the pointer, so its stride is free; BLAS wants ld >= 1.
+  std::optional<HeadLayout> l;
+  if ((cs == 1 || cols <= 1) && (rows <= 1 || rs >= std::max<int64_t>(cols, 1)))
+    l = HeadLayout{CblasNoTrans, rows <= 1 ? std::max<int64_t>(cols, 1) : rs};
+  else if ((rs == 1 || rows <= 1) && (cols <= 1 || cs >= std::max<int64_t>(rows, 1)))
+    l = HeadLayout{CblasTrans, cols <= 1 ? std::max<int64_t>(rows, 1) : cs};
+  if (l && l->ld > INT_MAX) return std::nullopt;
+  return l;
+}
+
+// x itself when BLAS reads its heads in place, else a contiguous copy (not recorded).
+Tensor blas_ready(const Tensor& x) {
+  if (head_layout(x)) return x;
+  Tensor c = Tensor::empty(x.shape(), x.dtype());
+  copy_(c, x);
+  return c;
+}
+
+// An uninitialised tensor of `shape` laid out in the dim order of `like`
+// (largest stride outermost, the last dim innermost). The output and the gradients come
+// in the layout of q, k and v: behind split_heads' permute that is [B, T, H, e], so
+// merge_heads and split_heads' backward are views, not copies.
+Tensor empty_in_order_of(const Tensor& like, const Dims& shape) {
+  std::array<int, 3> order{0, 1, 2};
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return like.stride(a) > like.stride(b); });
+  Tensor buf = Tensor::empty({shape[order[0]], shape[order[1]], shape[order[2]], shape[3]}, like.dtype());
+  Dims strides{0, 0, 0, 1};
+  int64_t s = shape[3];
+  for (int i = 2; i >= 0; --i) {
+    strides[order[i]] = s;
+    s *= shape[order[i]];
+  }
+  return as_strided(buf, shape, strides, buf.offset());
+}
+
+// One matrix operand of a gemm call, as stored: pointer, layout, and the step to its next row.
+template <typename T>
+struct Matrix {
+  const T* ptr;
+  CBLAS_TRANSPOSE trans;
+  int64_t ld;
+  int64_t row_step;
+  Matrix from_row(int64_t r) const { return {ptr + r * row_step, trans, ld, row_step}; }
+};
+
+template <typename T>
+Matrix<T> row_major(const T* p, int64_t ld) {
+  return {p, CblasNoTrans, ld, ld};
+}
+
+// The (b, h) slices of a 4-D tensor that head_layout accepts.
+template <typename T>
+struct Heads {
+  T* base = nullptr;
+  int64_t batch_stride = 0, head_stride = 0, row_stride = 0;
+  HeadLayout layout{CblasNoTrans, 1};
+
+  T* ptr(int64_t b, int64_t h) const { return base + b * batch_stride + h * head_stride; }
+  Matrix<T> at(int64_t b, int64_t h) const { return {ptr(b, h), layout.trans, layout.ld, row_stride}; }
+  // Row-major rows of an output allocated by empty_in_order_of: its ld is its row stride.
+  T* rows(int64_t b, int64_t h, int64_t r) const { return ptr(b, h) + r * row_stride; }
+  void zero_rows(int64_t b, int64_t h, int64_t r0, int64_t r1, int64_t cols) const {
+    for (int64_t r = r0; r < r1; ++r) std::fill(rows(b, h, r), rows(b, h, r) + cols, T(0));
+  }
+};
+
+template <typename T>
+Heads<T> heads_of(const Tensor& x) {
+  if (!x.defined()) return {};
+  return {x.data<T>(), x.stride(0), x.stride(1), x.stride(2), *head_layout(x)};
+}
+
+// c[m, n] = op(a) op(b) + beta c, c row-major with leading dimension ldc; op(x) is the
+// stored matrix or, with transpose, its transpose. (No alpha: scale is applied in the
+// row kernels, rounded as the composed ops round it.)
+template <typename T>
+void gemm(const Matrix<T>& a, bool transpose_a, const Matrix<T>& b, bool transpose_b, T* c, int64_t ldc, int64_t m,
+          int64_t n, int64_t k, T beta) {
+  auto flag = [](const Matrix<T>& x, bool transpose) {
+    return transpose == (x.trans == CblasNoTrans) ? CblasTrans : CblasNoTrans;
+  };
+  const blasint M = m, N = n, K = k, lda = a.ld, ldb = b.ld, ldC = ldc;
+  if constexpr (std::is_same_v<T, float>)
+    cblas_sgemm(CblasRowMajor, flag(a, transpose_a), flag(b, transpose_b), M, N, K, T(1), a.ptr, lda, b.ptr, ldb,
+                beta, c, ldC);
+  else
+    cblas_dgemm(CblasRowMajor, flag(a, transpose_a), flag(b, transpose_b), M, N, K, T(1), a.ptr, lda, b.ptr, ldb,
+                beta, c, ldC);
+}
+
+struct Geometry {
+  int64_t B, H, Hkv, T, S, e, ev;
+  int64_t blocks() const { return (T + kRowBlock - 1) / kRowBlock; }
+  int64_t group() const { return H / Hkv; }
+  int64_t block_rows(int64_t r0) const { return std::min(kRowBlock, T - r0); }
+};
+
+// Which keys each query sees: j < visible(t), minus the padded ones.
+struct Masks {
+  bool causal = false;
+  int64_t past = 0, S = 0;
+  std::vector<uint8_t> padded;  // [B, S], 1 = masked; empty without key padding
+
+  int64_t visible(int64_t t) const { return causal ? std::clamp<int64_t>(past + t + 1, 0, S) : S; }
+  const uint8_t* padding(int64_t b) const { return padded.empty() ? nullptr : padded.data() + b * S; }
+};
+
+// The largest of x[0, n), ignoring NaN (-inf when there is nothing else). The same max
+// as fast::lane_max (the order of a max does not matter) without its NaN test inside
+// the compare, which keeps GCC from using vector max instructions: lane_max took 30% of
+// the forward here. A NaN still propagates: exp(NaN - m) makes the row's sum NaN.
+template <typename T>
+T row_max(const T* x, int64_t n) {
+  T acc[fast::kLanes];
+  std::fill(acc, acc + fast::kLanes, -std::numeric_limits<T>::infinity());
+  int64_t j = 0;
+  for (; j + fast::kLanes <= n; j += fast::kLanes)
+    for (int l = 0; l < fast::kLanes; ++l) acc[l] = x[j + l] > acc[l] ? x[j + l] : acc[l];
+  for (; j < n; ++j) acc[0] = x[j] > acc[0] ? x[j] : acc[0];
+  return *std::max_element(acc, acc + fast::kLanes);
+}
+
+// One row of products x[0, visible) = q.k -> softmax(scale q.k) in place over the keys
+// that are not padded; everything else in x[0, width) becomes 0 (width: the keys of the
+// row's block, all that backward reads), and so does a row with no key left. The same
+// steps as the composed ops (scale, -inf at padded keys, the softmax kernel's fast::exp
+// and fixed-lane sums; keys past `visible` would only add -inf to the max and 0 to the
+// sums), so the probabilities equal theirs bit for bit.
+template <typename T>
+void softmax_row(T* x, T scale, int64_t visible, const uint8_t* padded, int64_t width) {
+  constexpr T kMinusInf = -std::numeric_limits<T>::infinity();
+  if (padded)
+    for (int64_t j = 0; j < visible; ++j) x[j] = padded[j] ? kMinusInf : x[j] * scale;
+  else
+    for (int64_t j = 0; j < visible; ++j) x[j] *= scale;
+  const T m = row_max(x, visible);
+  if (m == kMinusInf) {  // no key left, or NaN among -inf (propagated as the softmax op does)
+    const bool nan = std::any_of(x, x + visible, [](T v) { return std::isnan(v); });
+    std::fill(x, x + width, nan ? std::numeric_limits<T>::quiet_NaN() : T(0));
+    return;
+  }
+  const T inv = T(1) / fast::lane_sum<T>(visible, [&](int64_t j) { return x[j] = fast::exp(x[j] - m); });
+  for (int64_t j = 0; j < visible; ++j) x[j] *= inv;
+  std::fill(x + visible, x + width, T(0));
+}
+
+// dP -> scale dS = scale P * (dP - sum_j dP_j P_j) in place over one row of n keys (0
+// where P is 0: masked keys and fully masked rows pass back nothing). Rounded as the
+// composed softmax backward followed by `* scale`.
+template <typename T>
+void softmax_grad_row(const T* p, T* dp, T scale, int64_t n) {
+  const T dot = fast::lane_sum<T>(n, [&](int64_t j) { return dp[j] * p[j]; });
+  for (int64_t j = 0; j < n; ++j) dp[j] = p[j] * (dp[j] - dot) * scale;
+}
+
+// out = softmax(scale q k^T + masks) v. probs: [B, H, T, S] to keep for backward, or
+// null (no grad: each thread works in a [64, S] scratch instead). In probs, the keys
+// past those a row block sees are left unwritten: backward never reads them.
+template <typename T>
+void attention_forward(const Geometry& g, const Masks& masks, T scale, const Heads<T>& q, const Heads<T>& k,
+                       const Heads<T>& v, const Heads<T>& out, T* probs) {
+  const int64_t blocks = g.blocks();
+  parallel_for(g.B * g.H * blocks, 1, [&](int64_t lo, int64_t hi) {
+    std::vector<T> scratch(probs ? 0 : kRowBlock * g.S);
+    for (int64_t i = lo; i < hi; ++i) {
+      const int64_t bh = i / blocks, b = bh / g.H, h = bh % g.H, kv = h / g.group();
+      const int64_t r0 = (i % blocks) * kRowBlock, rows = g.block_rows(r0);
+      const int64_t n = masks.visible(r0 + rows - 1);  // keys the block's last row sees
+      T* p = probs ? probs + (bh * g.T + r0) * g.S : scratch.data();
+      if (n == 0) {
+        out.zero_rows(b, h, r0, r0 + rows, g.ev);
+        continue;
+      }
+      gemm(q.at(b, h).from_row(r0), false, k.at(b, kv), true, p, g.S, rows, n, g.e, T(0));
+      for (int64_t r = 0; r < rows; ++r)
+        softmax_row(p + r * g.S, scale, masks.visible(r0 + r), masks.padding(b), n);
+      gemm(row_major<T>(p, g.S), false, v.at(b, kv), false, out.rows(b, h, r0), out.row_stride, rows, g.ev, n, T(0));
+    }
+  });
+}
+
+// The gradients of q, k and v (each optional: an undefined Heads is skipped) from dO.
+template <typename T>
+void attention_backward(const Geometry& g, const Masks& masks, T scale, const Heads<T>& q, const Heads<T>& k,
+                        const Heads<T>& v, const Heads<T>& d_out, const T* probs, const Heads<T>& dq,
+                        const Heads<T>& dk, const Heads<T>& dv) {
+  parallel_for(g.B * g.Hkv, 1, [&](int64_t lo, int64_t hi) {
+    std::vector<T> ds(kRowBlock * g.S);  // dP, then dS, of one block
+    for (int64_t i = lo; i < hi; ++i) {
+      const int64_t b = i / g.Hkv, kv = i % g.Hkv;
+      // Every query head of the group adds into dk and dv (keys past a block's last row
+      // get nothing from it).
+      if (dk.base) dk.zero_rows(b, kv, 0, g.S, g.e);
+      if (dv.base) dv.zero_rows(b, kv, 0, g.S, g.ev);
+      for (int64_t h = kv * g.group(); h < (kv + 1) * g.group(); ++h)
+        for (int64_t r0 = 0; r0 < g.T; r0 += kRowBlock) {
+          const int64_t rows = g.block_rows(r0), n = masks.visible(r0 + rows - 1);
+          if (n == 0) {
+            if (dq.base) dq.zero_rows(b, h, r0, r0 + rows, g.e);
+            continue;
+          }
+          const Matrix<T> p = row_major(probs + ((b * g.H + h) * g.T + r0) * g.S, g.S);
+          const Matrix<T> d_o = d_out.at(b, h).from_row(r0);
+          if (dv.base) gemm(p, true, d_o, false, dv.ptr(b, kv), dv.row_stride, n, g.ev, rows, T(1));
+          if (!dq.base && !dk.base) continue;
+          gemm(d_o, false, v.at(b, kv), true, ds.data(), n, rows, n, g.ev, T(0));
+          for (int64_t r = 0; r < rows; ++r) softmax_grad_row(p.ptr + r * g.S, ds.data() + r * n, scale, n);
+          if (dq.base)
+            gemm(row_major<T>(ds.data(), n), false, k.at(b, kv), false, dq.rows(b, h, r0), dq.row_stride, rows, g.e,
+                 n, T(0));
+          if (dk.base)
+            gemm(row_major<T>(ds.data(), n), true, q.at(b, h).from_row(r0), false, dk.ptr(b, kv), dk.row_stride, n,
+                 g.e, rows, T(1));
+        }
+    }
+  });
+}
+
+Geometry check_inputs(const Tensor& q, const Tensor& k, const Tensor& v, int64_t past, const Tensor& key_padding) {
+  check(q.defined() && k.defined() && v.defined(), "{}: q, k or v is undefined", kOp);
+  check(q.dim() == 4 && k.dim() == 4 && v.dim() == 4,
+        "{}: expected q [B,H,T,e], k [B,Hkv,S,e], v [B,Hkv,S,ev], got {}, {}, {}", kOp, describe(q), describe(k),
+        describe(v));
+  check_floating(q, kOp);
+  check_same_dtype(q, k, kOp);
+  check_same_dtype(q, v, kOp);
+  const Geometry g{q.size(0), q.size(1), k.size(1), q.size(2), k.size(2), q.size(3), v.size(3)};
+  check(k.size(0) == g.B && v.size(0) == g.B && v.size(1) == g.Hkv && v.size(2) == g.S && k.size(3) == g.e,
+        "{}: shapes do not fit q [B,H,T,e], k [B,Hkv,S,e], v [B,Hkv,S,ev]: {}, {}, {}", kOp, q.shape().str(),
+        k.shape().str(), v.shape().str());
+  check(g.Hkv > 0 && g.H % g.Hkv == 0, "{}: q's heads ({}) must be a multiple of k's and v's ({})", kOp, g.H, g.Hkv);
+  check(g.e > 0 && g.ev > 0, "{}: head sizes must be positive, got e = {}, ev = {}", kOp, g.e, g.ev);
+  check(std::max({g.T, g.S, g.e, g.ev}) <= INT_MAX, "{}: matrix dims exceed the BLAS int range: {}, {}", kOp,
+        q.shape().str(), k.shape().str());
+  check(past >= 0, "{}: past must be >= 0, got {}", kOp, past);
+  check(!key_padding.defined() ||
+            (key_padding.dim() == 2 && key_padding.size(0) == g.B && key_padding.size(1) == g.S),
+        "{}: key_padding must be [B,S] = [{},{}], got {}", kOp, g.B, g.S, describe(key_padding));
+  return g;
+}
+
+Masks masks_of(bool causal, int64_t past, int64_t S, const Tensor& key_padding) {
+  Masks m{causal, past, S, {}};
+  if (key_padding.defined())
+    for (double x : key_padding.to_vector<double>()) m.padded.push_back(x != 0);
+  return m;
+}
+
+}  // namespace
+
+Tensor scaled_dot_attention(const Tensor& q, const Tensor& k, const Tensor& v, double scale, bool causal,
+                            int64_t past, const Tensor& key_padding) {
+  const Geometry g = check_inputs(q, k, v, past, key_padding);
+  const Masks masks = masks_of(causal, past, g.S, key_padding);
+  const Tensor qr = blas_ready(q), kr = blas_ready(k), vr = blas_ready(v);
+  Tensor out = empty_in_order_of(q, {g.B, g.H, g.T, g.ev});
+  const bool grad = any_requires_grad(q, k, v);
+  const Tensor probs = grad ? Tensor::empty({g.B, g.H, g.T, g.S}, q.dtype()) : Tensor();
+  dispatch_float(q.dtype(), kOp, [&]<typename T>() {
+    attention_forward<T>(g, masks, static_cast<T>(scale), heads_of<T>(qr), heads_of<T>(kr), heads_of<T>(vr),
+                         heads_of<T>(out), grad ? probs.data<T>() : nullptr);
+  });
+  if (grad)
+    record(kOp, out, [q, k, v, qr, kr, vr, probs, g, masks, scale](const Tensor& grad_out) {
+      const Tensor d_out = blas_ready(grad_out);
+      Tensor dq = q.requires_grad() ? empty_in_order_of(q, q.shape()) : Tensor();
+      Tensor dk = k.requires_grad() ? empty_in_order_of(k, k.shape()) : Tensor();
+      Tensor dv = v.requires_grad() ? empty_in_order_of(v, v.shape()) : Tensor();
+      dispatch_float(q.dtype(), kOp, [&]<typename T>() {
+        attention_backward<T>(g, masks, static_cast<T>(scale), heads_of<T>(qr), heads_of<T>(kr), heads_of<T>(vr),
+                              heads_of<T>(d_out), probs.data<T>(), heads_of<T>(dq), heads_of<T>(dk), heads_of<T>(dv));
+      });
+      accumulate_grad(q, dq, kOp);
+      accumulate_grad(k, dk, kOp);
+      accumulate_grad(v, dv, kOp);
+    });
+  return out;
+}
+
+}  // namespace qkv

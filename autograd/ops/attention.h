@@ -1,0 +1,19 @@
+// Fused scaled-dot-product attention: softmax(scale q k^T + masks) v in one op and one
+// tape entry, without materialising the scores, masks or their gradients as tensors.
+#pragma once
+#include "autograd/tensor.h"
+
+namespace qkv {
+
+// q [B, H, T, e], k [B, Hkv, S, e], v [B, Hkv, S, ev] -> [B, H, T, ev]; H a multiple of
+// Hkv (grouped-query attention: query head h reads key/value head h / (H / Hkv)). Any
+// strides: views whose matrices BLAS can read (e.g. split_heads' permute) are not copied.
+// causal: query t sits at absolute position past + t and sees keys j <= past + t.
+// key_padding (optional) [B, S], any dtype, non-zero = that key is masked for every query.
+// A query that sees no key at all gets zeros and passes back a zero gradient. Equals
+// softmax(masked_fill(matmul(q, k^T) * scale, masks, -inf)) v of the composed ops.
+// Saves the probabilities [B, H, T, S] for backward (only when it records).
+Tensor scaled_dot_attention(const Tensor& q, const Tensor& k, const Tensor& v, double scale, bool causal = false,
+                            int64_t past = 0, const Tensor& key_padding = Tensor());
+
+}  // namespace qkv
