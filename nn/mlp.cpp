@@ -4,6 +4,7 @@
 
 #include "autograd/ops/activation.h"
 #include "autograd/ops/binary.h"
+#include "autograd/ops/mlp.h"
 
 namespace qkv::nn {
 
@@ -19,7 +20,8 @@ MLP::MLP(int64_t d, int64_t hidden, MlpKind kind, bool bias, Generator& gen, dou
 
 Tensor MLP::forward(const Tensor& x) const {
   if (kind_ == MlpKind::swiglu) return proj->forward(silu(gate->forward(x)) * fc->forward(x));
-  return proj->forward(gelu(fc->forward(x)));  // exact (erf) GELU, as nanoGPT's nn.GELU()
+  // exact (erf) GELU, as nanoGPT's nn.GELU(); one op that keeps the hidden layer once
+  return gelu_mlp(x, fc->weight, fc->bias, proj->weight, proj->bias);
 }
 
 Tensor sinusoidal_positions(int64_t T, int64_t d, int64_t offset) {

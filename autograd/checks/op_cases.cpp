@@ -27,6 +27,7 @@ std::vector<OpCase> all_op_cases() {
   add_reduce_cases(cases, gen);
   add_view_cases(cases, gen);
   add_matmul_cases(cases, gen);
+  add_mlp_cases(cases, gen);
   add_softmax_cases(cases, gen);
   add_norm_cases(cases, gen);
   add_loss_cases(cases, gen);
@@ -34,6 +35,7 @@ std::vector<OpCase> all_op_cases() {
   add_join_cases(cases, gen);
   add_mask_cases(cases, gen);
   add_dropout_cases(cases, gen);
+  add_attention_cases(cases, gen);
   return cases;
 }
 

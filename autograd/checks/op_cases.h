@@ -45,6 +45,7 @@ void add_activation_cases(std::vector<OpCase>& out, Generator& gen);
 void add_reduce_cases(std::vector<OpCase>& out, Generator& gen);
 void add_view_cases(std::vector<OpCase>& out, Generator& gen);
 void add_matmul_cases(std::vector<OpCase>& out, Generator& gen);
+void add_mlp_cases(std::vector<OpCase>& out, Generator& gen);
 void add_softmax_cases(std::vector<OpCase>& out, Generator& gen);
 void add_norm_cases(std::vector<OpCase>& out, Generator& gen);
 void add_loss_cases(std::vector<OpCase>& out, Generator& gen);
@@ -52,5 +53,6 @@ void add_indexing_cases(std::vector<OpCase>& out, Generator& gen);
 void add_join_cases(std::vector<OpCase>& out, Generator& gen);
 void add_mask_cases(std::vector<OpCase>& out, Generator& gen);
 void add_dropout_cases(std::vector<OpCase>& out, Generator& gen);
+void add_attention_cases(std::vector<OpCase>& out, Generator& gen);
 
 }  // namespace qkv
