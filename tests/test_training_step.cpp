@@ -142,6 +142,9 @@ TEST_CASE("the profiler charges every step's time to op families without changin
 TEST_CASE("op names map to the profiler's families", "[profile]") {
   using profile::Family;
   CHECK(profile::family_of("matmul") == Family::matmul);
+  CHECK(profile::family_of("linear") == Family::matmul);
+  CHECK(profile::family_of("gelu_mlp") == Family::matmul);
+  CHECK(profile::family_of("scaled_dot_attention") == Family::attention);
   CHECK(profile::family_of("layer_norm") == Family::norm);
   CHECK(profile::family_of("rms_norm") == Family::norm);
   CHECK(profile::family_of("cross_entropy") == Family::loss);
