@@ -1,6 +1,6 @@
 // bench_step: training-step throughput of qkv on the peer's models (DESIGN.md section 8),
 // one config per process so that peak RSS is per config:
-//   bench_step --config gpt-tiny|gpt-small|seq2seq [--threads 2] [--warmup 5] [--steps 20]
+//   bench_step --config gpt-tiny|gpt-small|seq2seq [--threads 2] [--warmup 5] [--steps 20] [--profile]
 // Mirrors ../shared/peer/torch_gpt.py and torch_seq2seq.py: same shapes, optimizer, data
 // scheme (8 synthetic batches, cycled), timed step (forward + loss + backward + step +
 // zero_grad) and FLOP formula. Prints one JSON object with the peer's keys where they
@@ -34,6 +34,7 @@ constexpr int64_t kPad = 0, kBos = 1;
 struct Options {
   std::string config;
   int threads = 2, warmup = 5, steps = 20;
+  bool profile = false;
 };
 
 // One JSON object, keys in insertion order (as the peer's json.dumps(indent=1)).
@@ -269,17 +270,21 @@ struct Samples {
 
 // Runs steps [first, first + count) of the cycle, appending their times and losses. The
 // timed part is exactly the peer's: forward + loss + backward, then step + zero_grad;
-// reading the loss value is outside it. A --profile flag belongs here: one more call of
-// this function under the op profiler (autograd/profile.h), after the measured steps so
-// that profiling never enters the figures, then its per-op-family table on stderr.
+// reading the loss value is outside it. With the op profiler on (--profile), each step is
+// also charged to op families (autograd/profile.h).
 void run_steps(Workload& w, int first, int count, Samples& out) {
   for (int i = first; i < first + count; ++i) {
     const auto t0 = std::chrono::steady_clock::now();
+    profile::step_begin();
     Tensor loss = w.loss(i % kBatches);
     loss.backward();
     const double fwd_bwd = seconds_since(t0);
-    w.optimizer->step();
-    w.optimizer->zero_grad();
+    {
+      profile::Scope update(profile::Family::optimizer);
+      w.optimizer->step();
+      w.optimizer->zero_grad();
+    }
+    profile::step_end();
     const double step = seconds_since(t0);
     out.step.push_back(step);
     out.fwd_bwd.push_back(fwd_bwd);
@@ -332,6 +337,13 @@ std::string run(const Options& opt) {
   r.add("loss_last", timed.loss.back());
   r.add("peak_rss_mib", peak_rss_mib());
   r.add("system_allocs_in_timed_steps", allocs);
+  if (opt.profile) {  // after the measured steps, so that profiling never enters the figures
+    Samples profiled;
+    profile::set_enabled(true);
+    run_steps(w, opt.warmup + opt.steps, opt.steps, profiled);
+    profile::set_enabled(false);
+    fmt::print(stderr, "{}", profile::report());
+  }
   return r.str();
 }
 
@@ -346,6 +358,7 @@ int main(int argc, char** argv) {
   app.add_option("--threads", opt.threads, "threads for OpenMP and OpenBLAS")->check(CLI::PositiveNumber);
   app.add_option("--warmup", opt.warmup, "untimed steps first")->check(CLI::NonNegativeNumber);
   app.add_option("--steps", opt.steps, "timed steps (median reported)")->check(CLI::PositiveNumber);
+  app.add_flag("--profile", opt.profile, "then run as many steps again under the op profiler; its table on stderr");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
