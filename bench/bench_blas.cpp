@@ -1,7 +1,9 @@
 // bench_blas: OpenBLAS vs BLIS sgemm (GFLOP/s) on the GEMMs of a gpt-small training step,
 // both libraries loaded side by side with dlopen, whatever QKV_BLAS this build uses.
 // Which BLIS sub-configuration runs is BLIS's own choice, or the integer arch id in the
-// environment variable BLIS_ARCH_TYPE (0 = skx, the AVX-512 set); run it once per choice.
+// environment variable BLIS_ARCH_TYPE (0 skx = AVX-512, 3 haswell = AVX2, 25 generic); run
+// it once per choice. In a QKV_BLAS=blis build qkv's start-up code has already set 0 on an
+// AVX-512 CPU, unless the variable was set. Needs libblis-openmp-dev (or libblis4-openmp).
 // Not a test: speed is shown here, never asserted. See /work/notes/blis.md.
 #include <dlfcn.h>
 #include <fmt/format.h>
@@ -98,8 +100,15 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) thread_counts.push_back(std::atoi(argv[i]));
   if (thread_counts.empty()) thread_counts = {1, 2};
   const std::string dir = "/usr/lib/x86_64-linux-gnu/";
-  BlasLib openblas("OpenBLAS", (dir + "openblas-openmp/libopenblas.so.0").c_str());
-  BlasLib blis("BLIS", (dir + "blis-openmp/libblis.so.4").c_str());
+  std::unique_ptr<BlasLib> openblas_lib, blis_lib;
+  try {
+    openblas_lib = std::make_unique<BlasLib>("OpenBLAS", (dir + "openblas-openmp/libopenblas.so.0").c_str());
+    blis_lib = std::make_unique<BlasLib>("BLIS", (dir + "blis-openmp/libblis.so.4").c_str());
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "bench_blas: {} (apt-get install libblis-openmp-dev)\n", e.what());
+    return 2;
+  }
+  BlasLib &openblas = *openblas_lib, &blis = *blis_lib;
   openblas.set_threads = reinterpret_cast<void (*)(int)>(openblas.symbol("openblas_set_num_threads"));
   blis.set_threads = reinterpret_cast<void (*)(int64_t)>(blis.symbol("bli_thread_set_num_threads"));  // dim_t
   // BLIS picks its sub-configuration (reading BLIS_ARCH_TYPE) on its first call.

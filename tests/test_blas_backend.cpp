@@ -15,6 +15,7 @@
 
 using namespace qkv;
 
+#ifdef QKV_BLAS_BLIS
 namespace {
 
 constexpr const char* kOpenBlasPath = "/usr/lib/x86_64-linux-gnu/openblas-openmp/libopenblas.so.0";
@@ -76,6 +77,7 @@ bool cpu_has_avx512() {
 }
 
 }  // namespace
+#endif
 
 TEST_CASE("blas backend: names the library this build uses", "[blas]") {
   const std::string name = blas_backend_name(), config = blas_backend_config();
