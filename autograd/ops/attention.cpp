@@ -207,6 +207,14 @@ void softmax_grad_row(const T* p, T* dp, T scale, int64_t n) {
   for (int64_t j = 0; j < n; ++j) dp[j] = p[j] * (dp[j] - dot) * scale;
 }
 
+// Items (row blocks, or heads in backward) per parallel chunk: one per chunk when an item
+// is real work, all in one chunk when the whole call is tiny (gradcheck's shapes), where
+// waking a second thread costs more than the work.
+int64_t attention_grain(int64_t multiply_adds_per_item) {
+  constexpr int64_t kMinWork = int64_t{1} << 16;
+  return std::max<int64_t>(1, kMinWork / std::max<int64_t>(multiply_adds_per_item, 1));
+}
+
 // out = softmax(scale q k^T + masks) v. probs: [B, H, T, S] to keep for backward, or
 // null (no grad: each thread works in a [64, S] scratch instead). In probs, the keys
 // past those a row block sees are left unwritten: backward never reads them.
@@ -214,7 +222,8 @@ template <typename T>
 void attention_forward(const Geometry& g, const Masks& masks, T scale, const Heads<T>& q, const Heads<T>& k,
                        const Heads<T>& v, const Heads<T>& out, T* probs) {
   const int64_t blocks = g.blocks();
-  parallel_for(g.B * g.H * blocks, 1, [&](int64_t lo, int64_t hi) {
+  const int64_t grain = attention_grain(std::min<int64_t>(kRowBlock, g.T) * g.S * (g.e + g.ev));
+  parallel_for(g.B * g.H * blocks, grain, [&](int64_t lo, int64_t hi) {
     std::vector<T> scratch(probs ? 0 : kRowBlock * g.S);
     for (int64_t i = lo; i < hi; ++i) {
       const int64_t bh = i / blocks, b = bh / g.H, h = bh % g.H, kv = h / g.group();
@@ -238,7 +247,8 @@ template <typename T>
 void attention_backward(const Geometry& g, const Masks& masks, T scale, const Heads<T>& q, const Heads<T>& k,
                         const Heads<T>& v, const Heads<T>& d_out, const T* probs, const Heads<T>& dq,
                         const Heads<T>& dk, const Heads<T>& dv) {
-  parallel_for(g.B * g.Hkv, 1, [&](int64_t lo, int64_t hi) {
+  const int64_t grain = attention_grain(g.group() * g.T * g.S * (2 * g.e + 2 * g.ev));
+  parallel_for(g.B * g.Hkv, grain, [&](int64_t lo, int64_t hi) {
     std::vector<T> ds(kRowBlock * g.S);  // dP, then dS, of one block
     for (int64_t i = lo; i < hi; ++i) {
       const int64_t b = i / g.Hkv, kv = i % g.Hkv;
