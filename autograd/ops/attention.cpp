@@ -17,6 +17,7 @@
 #include "autograd/ops/attention.h"
 
 #include "autograd/blas_backend.h"
+#include "autograd/ops/blas_layout.h"
 
 #include <algorithm>
 #include <array>
@@ -41,34 +42,6 @@ constexpr const char* kOp = "scaled_dot_attention";
 // row sees, which skips most of the upper triangle (T = S = 256: 62.5% of the full
 // products), and the backward's dP scratch stays [64, S], in cache.
 constexpr int64_t kRowBlock = 64;
-
-// How BLAS reads the [rows, cols] matrix of each (b, h) slice of a 4-D tensor in place:
-// row-major (NoTrans, ld = row stride) or as the transpose of a row-major matrix (Trans,
-// ld = column stride). nullopt when the strides suit neither (a step-2 slice, stride 0).
-struct HeadLayout {
-  CBLAS_TRANSPOSE trans;
-  int64_t ld;
-};
-
-std::optional<HeadLayout> head_layout(const Tensor& x) {
-  const int64_t rows = x.size(2), cols = x.size(3), rs = x.stride(2), cs = x.stride(3);
-  // A size-1 dim never moves the pointer, so its stride is free; BLAS wants ld >= 1.
-  std::optional<HeadLayout> l;
-  if ((cs == 1 || cols <= 1) && (rows <= 1 || rs >= std::max<int64_t>(cols, 1)))
-    l = HeadLayout{CblasNoTrans, rows <= 1 ? std::max<int64_t>(cols, 1) : rs};
-  else if ((rs == 1 || rows <= 1) && (cols <= 1 || cs >= std::max<int64_t>(rows, 1)))
-    l = HeadLayout{CblasTrans, cols <= 1 ? std::max<int64_t>(rows, 1) : cs};
-  if (l && l->ld > INT_MAX) return std::nullopt;
-  return l;
-}
-
-// x itself when BLAS reads its heads in place, else a contiguous copy (not recorded).
-Tensor blas_ready(const Tensor& x) {
-  if (head_layout(x)) return x;
-  Tensor c = Tensor::empty(x.shape(), x.dtype());
-  copy_(c, x);
-  return c;
-}
 
 // An uninitialised tensor of `shape` laid out in the dim order of `like`
 // (largest stride outermost, the last dim innermost). The output and the gradients come
@@ -102,12 +75,12 @@ Matrix<T> row_major(const T* p, int64_t ld) {
   return {p, CblasNoTrans, ld, ld};
 }
 
-// The (b, h) slices of a 4-D tensor that head_layout accepts.
+// The (b, h) slices of a 4-D tensor that blas_layout accepts.
 template <typename T>
 struct Heads {
   T* base = nullptr;
   int64_t batch_stride = 0, head_stride = 0, row_stride = 0;
-  HeadLayout layout{CblasNoTrans, 1};
+  BlasLayout layout{CblasNoTrans, 1};
 
   T* ptr(int64_t b, int64_t h) const { return base + b * batch_stride + h * head_stride; }
   Matrix<T> at(int64_t b, int64_t h) const { return {ptr(b, h), layout.trans, layout.ld, row_stride}; }
@@ -121,7 +94,7 @@ struct Heads {
 template <typename T>
 Heads<T> heads_of(const Tensor& x) {
   if (!x.defined()) return {};
-  return {x.data<T>(), x.stride(0), x.stride(1), x.stride(2), *head_layout(x)};
+  return {x.data<T>(), x.stride(0), x.stride(1), x.stride(2), *blas_layout(x)};
 }
 
 // c[m, n] = op(a) op(b) + beta c, c row-major with leading dimension ldc; op(x) is the

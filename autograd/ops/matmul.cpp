@@ -12,6 +12,7 @@
 #include <type_traits>
 
 #include "autograd/factory.h"
+#include "autograd/ops/blas_layout.h"
 #include "autograd/ops/binary.h"
 #include "autograd/ops/reduce.h"
 #include "autograd/parallel.h"
@@ -28,36 +29,6 @@ constexpr const char* kOp = "matmul";
 constexpr int64_t kSmallGemm = int64_t{256} * 256 * 256;
 
 Dims batch_of(const Dims& shape) { return Dims(shape.begin(), shape.end() - 2); }
-
-// How BLAS reads one [rows, cols] matrix in place: row-major as it is (NoTrans, ld = row
-// stride), or as the transpose of a row-major [cols, rows] matrix (Trans, ld = column
-// stride). nullopt when the strides suit neither (a step-2 slice, a broadcast row).
-struct BlasLayout {
-  CBLAS_TRANSPOSE trans;
-  int64_t ld;
-};
-
-std::optional<BlasLayout> blas_layout(const Tensor& x) {
-  const int64_t rows = x.size(-2), cols = x.size(-1), rs = x.stride(-2), cs = x.stride(-1);
-  // A size-1 dim never moves the pointer, so its stride is free; BLAS still wants
-  // ld >= max(1, length of a stored row).
-  std::optional<BlasLayout> l;
-  if ((cs == 1 || cols == 1) && (rows == 1 || rs >= std::max<int64_t>(cols, 1)))
-    l = BlasLayout{CblasNoTrans, rows == 1 ? std::max<int64_t>(cols, 1) : rs};
-  else if ((rs == 1 || rows == 1) && (cols == 1 || cs >= std::max<int64_t>(rows, 1)))
-    l = BlasLayout{CblasTrans, cols == 1 ? std::max<int64_t>(rows, 1) : cs};
-  if (l && l->ld > INT_MAX) return std::nullopt;
-  return l;
-}
-
-// x itself when BLAS can read its matrices in place, else a contiguous copy. Not
-// recorded: the tape differentiates matmul as a whole.
-Tensor blas_ready(const Tensor& x) {
-  if (blas_layout(x)) return x;
-  Tensor c = Tensor::empty(x.shape(), x.dtype());
-  copy_(c, x);
-  return c;
-}
 
 // One matrix operand as cblas takes it.
 template <typename T>
