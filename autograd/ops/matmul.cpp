@@ -16,6 +16,7 @@
 #include "autograd/ops/binary.h"
 #include "autograd/ops/reduce.h"
 #include "autograd/parallel.h"
+#include "autograd/sgemm.h"
 #include "autograd/tape.h"
 #include "autograd/views.h"
 
@@ -49,10 +50,15 @@ BlasMatrix<T> blas_matrix(const Tensor& x, int64_t offset) {
 template <typename T>
 void gemm(const BlasMatrix<T>& a, const BlasMatrix<T>& b, T* c, int64_t m, int64_t n, int64_t k, bool accumulate) {
   const T beta = accumulate ? 1 : 0;
-  if constexpr (std::is_same_v<T, float>)
+  if constexpr (std::is_same_v<T, float>) {
+    if (own_sgemm_suits(m, n, k)) {  // small products: our kernel beats OpenBLAS's per-call overhead
+      own_sgemm({a.ptr, a.trans == CblasTrans, a.ld}, {b.ptr, b.trans == CblasTrans, b.ld}, c, n, m, n, k, accumulate);
+      return;
+    }
     cblas_sgemm(CblasRowMajor, a.trans, b.trans, m, n, k, 1.0f, a.ptr, a.ld, b.ptr, b.ld, beta, c, n);
-  else
+  } else {
     cblas_dgemm(CblasRowMajor, a.trans, b.trans, m, n, k, 1.0, a.ptr, a.ld, b.ptr, b.ld, beta, c, n);
+  }
 }
 
 // Every row of the contiguous [rows, n] block c set to bias [n] (the Linear layer's

@@ -1,0 +1,190 @@
+// own_sgemm: one register-tile kernel in a BLIS-style loop nest, sized for small products.
+//
+//   for each kKc-deep slice of k:        pack B[slice, cols] into 64-wide panels if transposed
+//     for each 64-wide panel of B:       (it stays in cache while ...)
+//       for each 6 rows of A:            the micro-kernel: C[6, 64] (+)= A[6, slice] B_panel
+//
+// The micro-kernel keeps its 6 x 64 tile of C in 24 zmm registers, and per step of k
+// loads 4 vectors of B and broadcasts 6 values of A: 24 FMAs to 10 loads, so it runs at the
+// FMA ports' rate (~95% of this machine's FMA peak with its operands in cache). A is read
+// in place (its 6 rows through their own pointers, either layout): in these products each
+// element of A meets only n = 64..512 columns, so packing A would cost a quarter of the
+// arithmetic. B is read in place too when its rows are contiguous; transposed (the Linear
+// layer's weight in the forward pass) it is packed into zero-padded 64-wide panels first,
+// since reading it in place would be a gather, and the panel serves every row of A.
+// Partial tiles are written with masked stores.
+#include "autograd/sgemm.h"
+
+#include <immintrin.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <memory>
+
+namespace qkv {
+namespace {
+
+constexpr int kMr = 6;               // rows of the register tile
+constexpr int kVectors = 4;          // zmm vectors across the tile
+constexpr int kNr = 16 * kVectors;   // columns of the register tile
+constexpr int64_t kKc = 384;         // depth of a packed slice: covers k of most Linear layers in one pass over C
+constexpr int64_t kSerialWork = int64_t{1} << 18;  // below this many multiply-adds, one thread
+
+// B's packing buffer, one per thread, grown to the largest product seen and then
+// reused: steady-state training makes no allocations here.
+struct PackBuffers {
+  struct Free {
+    void operator()(float* p) const { std::free(p); }
+  };
+  std::unique_ptr<float[], Free> b;
+  int64_t b_size = 0;
+
+  static float* grow(std::unique_ptr<float[], Free>& buf, int64_t& size, int64_t need) {
+    if (need > size) {
+      const size_t bytes = (static_cast<size_t>(need) * sizeof(float) + 63) / 64 * 64;
+      buf.reset(static_cast<float*>(std::aligned_alloc(64, bytes)));
+      size = need;
+    }
+    return buf.get();
+  }
+};
+
+PackBuffers& pack_buffers() {
+  thread_local PackBuffers buffers;
+  return buffers;
+}
+
+// B[p0 .. p0+kc, j0 .. j0+cols] of a transposed B (stored [n, k]) into kNr-wide panels
+// laid out [p][c], zero-padded to whole panels.
+void pack_transposed_b(const SgemmOperand& b, int64_t p0, int64_t kc, int64_t j0, int64_t cols, float* dst) {
+  for (int64_t q = 0; q < cols; q += kNr) {
+    const int64_t live = std::min<int64_t>(kNr, cols - q);
+    float* d = dst + q * kc;
+    for (int64_t c = 0; c < kNr; ++c) {
+      if (c < live) {
+        const float* s = b.ptr + (j0 + q + c) * b.ld + p0;
+        for (int64_t p = 0; p < kc; ++p) d[p * kNr + c] = s[p];
+      } else {
+        for (int64_t p = 0; p < kc; ++p) d[p * kNr + c] = 0.0f;
+      }
+    }
+  }
+}
+
+// C[rows, 16 V] (+)= A[rows, kc] B[kc, 16 V], the last of the V vectors of columns masked
+// by `last` (the columns that exist). Element (r, p) of A is a[r * row_step + p * k_step],
+// row p of B starts at b + p * b_step; rows past `rows` re-read row 0 and are not stored.
+template <int V>
+__attribute__((target("avx512f"))) void micro_kernel(int64_t kc, const float* a, int64_t row_step, int64_t k_step,
+                                                     const float* __restrict b, int64_t b_step, float* c, int64_t ldc,
+                                                     bool accumulate, int rows, __mmask16 last) {
+  const float* row[kMr];
+  for (int r = 0; r < kMr; ++r) row[r] = a + (r < rows ? r : 0) * row_step;
+  __m512 acc[kMr][V];
+#pragma GCC unroll 8
+  for (int r = 0; r < kMr; ++r)
+#pragma GCC unroll 4
+    for (int v = 0; v < V; ++v) acc[r][v] = _mm512_setzero_ps();
+  for (int64_t p = 0; p < kc; ++p) {
+    __m512 bv[V];
+#pragma GCC unroll 4
+    for (int v = 0; v < V; ++v)
+      bv[v] = _mm512_maskz_loadu_ps(v == V - 1 ? last : __mmask16(0xFFFF), b + p * b_step + 16 * v);
+    const int64_t at = p * k_step;
+#pragma GCC unroll 8
+    for (int r = 0; r < kMr; ++r) {
+      const __m512 av = _mm512_set1_ps(row[r][at]);
+#pragma GCC unroll 4
+      for (int v = 0; v < V; ++v) acc[r][v] = _mm512_fmadd_ps(av, bv[v], acc[r][v]);
+    }
+  }
+#pragma GCC unroll 8
+  for (int r = 0; r < kMr; ++r) {
+    if (r >= rows) break;
+#pragma GCC unroll 4
+    for (int v = 0; v < V; ++v) {
+      float* dst = c + r * ldc + 16 * v;
+      const __mmask16 mask = v == V - 1 ? last : __mmask16(0xFFFF);
+      __m512 out = acc[r][v];
+      if (accumulate) out = _mm512_add_ps(_mm512_maskz_loadu_ps(mask, dst), out);
+      _mm512_mask_storeu_ps(dst, mask, out);
+    }
+  }
+}
+
+using MicroKernel = void (*)(int64_t, const float*, int64_t, int64_t, const float*, int64_t, float*, int64_t, bool, int,
+                             __mmask16);
+constexpr MicroKernel kKernels[kVectors] = {micro_kernel<1>, micro_kernel<2>, micro_kernel<3>, micro_kernel<4>};
+
+// C[i0 .. i1, j0 .. j1] of the product, all of k, by one thread.
+void gemm_block(const SgemmOperand& a, const SgemmOperand& b, float* c, int64_t ldc, int64_t i0, int64_t i1, int64_t j0,
+                int64_t j1, int64_t k, bool accumulate) {
+  const int64_t cols = j1 - j0;
+  float* packed = nullptr;
+  if (b.transposed) {
+    PackBuffers& buf = pack_buffers();
+    packed = PackBuffers::grow(buf.b, buf.b_size, (cols + kNr - 1) / kNr * kNr * std::min(k, kKc));
+  }
+  // Element (i, p) of A is at a.ptr[i * row_step + p * k_step].
+  const int64_t row_step = a.transposed ? 1 : a.ld, k_step = a.transposed ? a.ld : 1;
+  for (int64_t p0 = 0; p0 < k; p0 += kKc) {
+    const int64_t kc = std::min(kKc, k - p0);
+    const bool add = accumulate || p0 > 0;  // later slices add to what earlier ones wrote
+    if (packed) pack_transposed_b(b, p0, kc, j0, cols, packed);
+    for (int64_t jq = 0; jq < cols; jq += kNr) {
+      const int64_t live = std::min<int64_t>(kNr, cols - jq);
+      const int vectors = static_cast<int>((live + 15) / 16);
+      const int tail = static_cast<int>(live - 16 * (vectors - 1));
+      const __mmask16 last = static_cast<__mmask16>((1u << tail) - 1);
+      const MicroKernel kernel = kKernels[vectors - 1];
+      const float* b_panel = packed ? packed + jq * kc : b.ptr + p0 * b.ld + j0 + jq;
+      const int64_t b_step = packed ? kNr : b.ld;
+      for (int64_t i = i0; i < i1; i += kMr)
+        kernel(kc, a.ptr + i * row_step + p0 * k_step, row_step, k_step, b_panel, b_step, c + i * ldc + j0 + jq, ldc, add,
+               static_cast<int>(std::min<int64_t>(kMr, i1 - i)), last);
+    }
+  }
+}
+
+}  // namespace
+
+bool own_sgemm_available() {
+  static const bool available = __builtin_cpu_supports("avx512f");
+  return available;
+}
+
+bool own_sgemm_suits(int64_t m, int64_t n, int64_t k) {
+  return m > 0 && n > 0 && k > 0 && m * n * k <= kOwnSgemmMaxWork && own_sgemm_available();
+}
+
+void own_sgemm(const SgemmOperand& a, const SgemmOperand& b, float* c, int64_t ldc, int64_t m, int64_t n, int64_t k,
+               bool accumulate) {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) {  // an empty sum: C = 0, or C unchanged
+    if (!accumulate)
+      for (int64_t i = 0; i < m; ++i) std::fill(c + i * ldc, c + i * ldc + n, 0.0f);
+    return;
+  }
+  const int64_t row_tiles = (m + kMr - 1) / kMr, col_tiles = (n + kNr - 1) / kNr;
+  const bool serial = omp_in_parallel() || omp_get_max_threads() == 1 || m * n * k < kSerialWork;
+  if (serial) {
+    gemm_block(a, b, c, ldc, 0, m, 0, n, k, accumulate);
+    return;
+  }
+  // Split whichever side has more tiles into one contiguous range of tiles per thread.
+  const bool split_rows = row_tiles >= col_tiles;
+  const int64_t tiles = split_rows ? row_tiles : col_tiles;
+  const int threads = static_cast<int>(std::min<int64_t>(omp_get_max_threads(), tiles));
+#pragma omp parallel num_threads(threads)
+  {
+    const int64_t t = omp_get_thread_num(), nt = omp_get_num_threads();
+    const int64_t first = tiles * t / nt, last = tiles * (t + 1) / nt;
+    if (split_rows)
+      gemm_block(a, b, c, ldc, std::min(m, first * kMr), std::min(m, last * kMr), 0, n, k, accumulate);
+    else
+      gemm_block(a, b, c, ldc, 0, m, std::min(n, first * kNr), std::min(n, last * kNr), k, accumulate);
+  }
+}
+
+}  // namespace qkv

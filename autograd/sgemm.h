@@ -1,0 +1,38 @@
+// qkv's own float32 GEMM for the small products of small models (gpt-tiny's 768x128x128
+// and the like), where OpenBLAS spends much of each call packing and synchronising: an
+// AVX-512 6x64 micro-kernel behind BLIS-style packing (llm.c's habit: own the few kernels
+// that matter). matmul uses it for float32 products up to kOwnSgemmMaxWork multiply-adds
+// on CPUs with AVX-512F and OpenBLAS for the rest and for float64; bench/bench_sgemm.cpp
+// measures both on the benchmark models' shapes, which is where the threshold comes from.
+//
+// Results do not depend on the thread count: threads split the rows or columns of C, and
+// every element of C sums its k products in the same order whatever the split.
+#pragma once
+#include <cstdint>
+
+namespace qkv {
+
+// One operand as BLAS reads it: row-major as stored, or the transpose of a row-major
+// matrix (transposed), with ld the stored row stride.
+struct SgemmOperand {
+  const float* ptr;
+  bool transposed;
+  int64_t ld;
+};
+
+// Largest m*n*k that matmul gives to own_sgemm (2^26: up to about 768x512x128).
+inline constexpr int64_t kOwnSgemmMaxWork = int64_t{1} << 26;
+
+// Whether this CPU can run own_sgemm (AVX-512F), checked once.
+bool own_sgemm_available();
+
+// Whether matmul should use own_sgemm for an m x n x k float32 product.
+bool own_sgemm_suits(int64_t m, int64_t n, int64_t k);
+
+// c[m, n] (row stride ldc) = a[m, k] b[k, n], or c += a b when accumulate. Threads: the
+// OpenMP thread count, one thread inside a parallel region or for tiny products.
+// Requires own_sgemm_available().
+void own_sgemm(const SgemmOperand& a, const SgemmOperand& b, float* c, int64_t ldc, int64_t m, int64_t n, int64_t k,
+               bool accumulate);
+
+}  // namespace qkv

@@ -1,0 +1,146 @@
+// own_sgemm (autograd/sgemm.h), qkv's AVX-512 kernel for small float32 products: every
+// layout, edge sizes that leave partial tiles, accumulation, row strides wider than the
+// matrix, products split over threads, and the same bits whatever the thread count.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "autograd/autograd.h"
+#include "autograd/blas_backend.h"
+#include "autograd/sgemm.h"
+
+using namespace qkv;
+
+namespace {
+
+struct Product {
+  int64_t m, n, k;
+  bool trans_a, trans_b;
+  int64_t pad = 0;  // extra elements at the end of every stored row (ld > width)
+};
+
+std::vector<float> random_floats(int64_t count, uint64_t seed) {
+  Generator gen(seed);
+  return randn({count}, gen).to_vector<float>();
+}
+
+// Operands stored as BLAS reads them: A is [m, k] or (trans_a) its transpose [k, m].
+struct Operands {
+  std::vector<float> a, b;
+  int64_t lda, ldb;
+};
+
+Operands make_operands(const Product& p, uint64_t seed) {
+  const int64_t a_rows = p.trans_a ? p.k : p.m, a_cols = p.trans_a ? p.m : p.k;
+  const int64_t b_rows = p.trans_b ? p.n : p.k, b_cols = p.trans_b ? p.k : p.n;
+  Operands o{random_floats(a_rows * (a_cols + p.pad), seed), random_floats(b_rows * (b_cols + p.pad), seed + 1),
+             a_cols + p.pad, b_cols + p.pad};
+  return o;
+}
+
+std::vector<float> run_own(const Product& p, const Operands& o, const std::vector<float>& c0, bool accumulate) {
+  std::vector<float> c = c0;
+  own_sgemm({o.a.data(), p.trans_a, o.lda}, {o.b.data(), p.trans_b, o.ldb}, c.data(), p.n + p.pad, p.m, p.n, p.k,
+            accumulate);
+  return c;
+}
+
+std::vector<float> run_openblas(const Product& p, const Operands& o, const std::vector<float>& c0, bool accumulate) {
+  std::vector<float> c = c0;
+  cblas_sgemm(CblasRowMajor, p.trans_a ? CblasTrans : CblasNoTrans, p.trans_b ? CblasTrans : CblasNoTrans, p.m, p.n,
+              p.k, 1.0f, o.a.data(), o.lda, o.b.data(), o.ldb, accumulate ? 1.0f : 0.0f, c.data(), p.n + p.pad);
+  return c;
+}
+
+// The same sums in another order agree to a few roundings of the largest entry; a wrong
+// index, stride, mask or split is off by the size of the entries themselves. The padding
+// columns of C (beyond n) must be left as they were.
+void check_product(const Product& p, bool accumulate) {
+  INFO("m " << p.m << " n " << p.n << " k " << p.k << " trans_a " << p.trans_a << " trans_b " << p.trans_b << " pad "
+            << p.pad << " accumulate " << accumulate);
+  const Operands o = make_operands(p, 7 + p.m * 31 + p.n * 7 + p.k);
+  const std::vector<float> c0 = random_floats(p.m * (p.n + p.pad), 99);
+  const std::vector<float> ours = run_own(p, o, c0, accumulate), theirs = run_openblas(p, o, c0, accumulate);
+  float largest = 0;
+  for (float x : theirs) largest = std::max(largest, std::fabs(x));
+  const float tol = 1e-5f * std::max(largest, 1.0f) * std::sqrt(static_cast<float>(std::max<int64_t>(p.k, 1)));
+  for (int64_t i = 0; i < p.m; ++i)
+    for (int64_t j = 0; j < p.n + p.pad; ++j) {
+      const int64_t at = i * (p.n + p.pad) + j;
+      if (j >= p.n) {
+        REQUIRE(ours[at] == c0[at]);
+      } else if (std::fabs(ours[at] - theirs[at]) > tol) {
+        FAIL("C[" << i << ", " << j << "] = " << ours[at] << ", OpenBLAS " << theirs[at]);
+      }
+    }
+}
+
+}  // namespace
+
+TEST_CASE("own_sgemm matches OpenBLAS in every layout, with partial tiles", "[sgemm]") {
+  if (!own_sgemm_available()) {
+    WARN("skipped: this CPU has no AVX-512F, so matmul uses OpenBLAS for every product");
+    return;
+  }
+  const int threads = num_threads();
+  set_num_threads(2);
+  // Sizes around the 6 x 64 tile: one element, under a tile, exact tiles, a row or a
+  // column past a tile, k past the 384-deep slice (two slices add up).
+  const std::vector<Product> shapes = {{1, 1, 1, false, false},     {5, 17, 3, false, false},
+                                       {6, 64, 32, false, false},   {7, 65, 33, false, false},
+                                       {13, 130, 100, false, false}, {768, 128, 128, false, false},
+                                       {65, 65, 385, false, false}, {100, 31, 800, false, false}};
+  for (const Product& base : shapes)
+    for (bool trans_a : {false, true})
+      for (bool trans_b : {false, true})
+        for (bool accumulate : {false, true}) {
+          Product p = base;
+          p.trans_a = trans_a;
+          p.trans_b = trans_b;
+          check_product(p, accumulate);
+          p.pad = 3;
+          check_product(p, accumulate);
+        }
+  set_num_threads(threads);
+}
+
+TEST_CASE("own_sgemm gives the same bits at 1 and 2 threads", "[sgemm]") {
+  if (!own_sgemm_available()) {
+    WARN("skipped: this CPU has no AVX-512F, so matmul uses OpenBLAS for every product");
+    return;
+  }
+  const int threads = num_threads();
+  // Split by rows (tall) and by columns (wide), both large enough to use two threads.
+  for (const Product& p : {Product{768, 128, 512, false, true}, Product{24, 1000, 300, true, false}}) {
+    const Operands o = make_operands(p, 5);
+    const std::vector<float> c0(p.m * p.n, 0.0f);
+    set_num_threads(1);
+    const std::vector<float> one = run_own(p, o, c0, false);
+    set_num_threads(2);
+    const std::vector<float> two = run_own(p, o, c0, false);
+    REQUIRE(one == two);
+  }
+  set_num_threads(threads);
+}
+
+TEST_CASE("own_sgemm with k = 0 writes zeros or leaves C as it was", "[sgemm]") {
+  if (!own_sgemm_available()) {
+    WARN("skipped: this CPU has no AVX-512F, so matmul uses OpenBLAS for every product");
+    return;
+  }
+  const float unused = 0;
+  std::vector<float> c = {1, 2, 3, 4, 5, 6};
+  own_sgemm({&unused, false, 1}, {&unused, false, 3}, c.data(), 3, 2, 3, 0, true);
+  REQUIRE(c == std::vector<float>{1, 2, 3, 4, 5, 6});
+  own_sgemm({&unused, false, 1}, {&unused, false, 3}, c.data(), 3, 2, 3, 0, false);
+  REQUIRE(c == std::vector<float>(6, 0.0f));
+}
+
+TEST_CASE("matmul uses own_sgemm only for small float32 products", "[sgemm]") {
+  REQUIRE(own_sgemm_suits(768, 128, 128) == own_sgemm_available());
+  REQUIRE_FALSE(own_sgemm_suits(4096, 384, 1536));
+  REQUIRE_FALSE(own_sgemm_suits(0, 128, 128));
+}
