@@ -75,22 +75,44 @@ Tensor Seq2Seq::encode(const Tensor& src) const {
   return encoder->forward(x, source_padding(src));
 }
 
-Tensor Seq2Seq::decode(const Tensor& tgt_in, const Tensor& memory, const Tensor& src, std::vector<DecoderCache>* caches,
-                       std::vector<Tensor>* cross_weights) const {
+Tensor Seq2Seq::decode_hidden(const Tensor& tgt_in, const Tensor& memory, const Tensor& src,
+                              std::vector<DecoderCache>* caches, std::vector<Tensor>* cross_weights) const {
   const int64_t offset = caches && !caches->empty() ? caches->front().steps : 0;
   Tensor x = drop->forward(embed_tokens(*embed, pos.get(), cfg_, tgt_in, offset, "seq2seq target"));
-  Tensor h = decoder->forward(x, memory, source_padding(src), caches, cross_weights);
+  return decoder->forward(x, memory, source_padding(src), caches, cross_weights);
+}
+
+Tensor Seq2Seq::decode(const Tensor& tgt_in, const Tensor& memory, const Tensor& src, std::vector<DecoderCache>* caches,
+                       std::vector<Tensor>* cross_weights) const {
+  Tensor h = decode_hidden(tgt_in, memory, src, caches, cross_weights);
   return matmul(h, lm_head.transpose(0, 1));  // [B,T,d] x [d,V] -> [B,T,V]
 }
 
 Tensor Seq2Seq::loss(const Tensor& src, const Tensor& tgt_in, const Tensor& tgt_out, double label_smoothing) const {
   check(tgt_out.shape() == tgt_in.shape(), "seq2seq loss: targets {} do not match decoder inputs {}", describe(tgt_out),
         describe(tgt_in));
-  Tensor logits = forward(src, tgt_in);
+  Tensor h = decode_hidden(tgt_in, encode(src), src).reshape({-1, cfg_.n_embd});  // [B*T, d]
+  Tensor targets = tgt_out.reshape({-1});
+  // The output projection and the softmax only where there is a target: a pad position's
+  // logits would be computed and then ignored (a quarter of the rows at lengths T/2..T,
+  // and the [rows, V] projection is the step's largest GEMM). The loss is the same.
+  const std::vector<int64_t> ids = targets.to_vector<int64_t>();
+  std::vector<int64_t> rows, kept_ids;
+  for (int64_t i = 0; i < static_cast<int64_t>(ids.size()); ++i)
+    if (ids[i] != pad_id_) {
+      rows.push_back(i);
+      kept_ids.push_back(ids[i]);
+    }
+  if (!rows.empty() && rows.size() < ids.size()) {
+    const int64_t n = static_cast<int64_t>(rows.size());
+    h = index_select(h, 0, Tensor::from(rows, {n}));
+    targets = Tensor::from(kept_ids, {n});
+  }
+  Tensor logits = matmul(h, lm_head.transpose(0, 1));  // [rows, d] x [d, V]
   CrossEntropyOptions opt;
   opt.ignore_index = pad_id_;
   opt.label_smoothing = label_smoothing;
-  return cross_entropy(logits.reshape({-1, cfg_.vocab_size}), tgt_out.reshape({-1}), opt);
+  return cross_entropy(logits, targets, opt);
 }
 
 Tensor Seq2Seq::greedy(const Tensor& src, int64_t bos_id, int64_t eos_id, int64_t max_len) const {

@@ -44,6 +44,9 @@ class Seq2Seq : public Module {
   // make_caches()), tgt_in holds the new positions only.
   Tensor decode(const Tensor& tgt_in, const Tensor& memory, const Tensor& src,
                 std::vector<DecoderCache>* caches = nullptr, std::vector<Tensor>* cross_weights = nullptr) const;
+  // decode without the output projection: the decoder's last hidden states [B,T,d].
+  Tensor decode_hidden(const Tensor& tgt_in, const Tensor& memory, const Tensor& src,
+                       std::vector<DecoderCache>* caches = nullptr, std::vector<Tensor>* cross_weights = nullptr) const;
   Tensor forward(const Tensor& src, const Tensor& tgt_in) const { return decode(tgt_in, encode(src), src); }
   // Mean label-smoothed cross-entropy over non-pad targets.
   Tensor loss(const Tensor& src, const Tensor& tgt_in, const Tensor& tgt_out, double label_smoothing = 0.1) const;
