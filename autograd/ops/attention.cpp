@@ -30,6 +30,7 @@
 
 #include "autograd/fast_math.h"
 #include "autograd/parallel.h"
+#include "autograd/sgemm.h"
 #include "autograd/tape.h"
 #include "autograd/views.h"
 
@@ -106,6 +107,13 @@ void gemm(const Matrix<T>& a, bool transpose_a, const Matrix<T>& b, bool transpo
   auto flag = [](const Matrix<T>& x, bool transpose) {
     return transpose == (x.trans == CblasNoTrans) ? CblasTrans : CblasNoTrans;
   };
+  if constexpr (std::is_same_v<T, float>) {
+    if (own_sgemm_suits(m, n, k)) {  // these per-block products are small: see autograd/sgemm.h
+      own_sgemm({a.ptr, flag(a, transpose_a) == CblasTrans, a.ld}, {b.ptr, flag(b, transpose_b) == CblasTrans, b.ld}, c,
+                ldc, m, n, k, beta != T(0));
+      return;
+    }
+  }
   const blasint M = m, N = n, K = k, lda = a.ld, ldb = b.ld, ldC = ldc;
   if constexpr (std::is_same_v<T, float>)
     cblas_sgemm(CblasRowMajor, flag(a, transpose_a), flag(b, transpose_b), M, N, K, T(1), a.ptr, lda, b.ptr, ldb,
