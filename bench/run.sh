@@ -9,7 +9,9 @@
 #   QKV_BENCH_WARMUP, QKV_BENCH_STEPS  untimed and timed steps (default 5 and 20, the peer's)
 #   QKV_BENCH_STEP     the bench_step binary (default build/bench/bench_step)
 #   QKV_PEER_DIR       the peer programs (default ../shared/peer next to the repository)
-#   QKV_FMA_PEAK       the machine's FMA peak in GFLOP/s for the share column (default 537)
+#   QKV_FMA_PEAK       the FMA peak in GFLOP/s for the share column (default 537, DESIGN.md's);
+#                      the peak this machine measurably delivers (bench_fma_peak) is printed
+#                      under the table with the shares of it
 #   QKV_BENCH_OUT      where the raw JSON and time -v logs go (default a new temp dir)
 # OPENBLAS_* and OMP_* are left as they are: the figures are for the environment as set.
 set -euo pipefail
@@ -55,8 +57,10 @@ flops_per_step() { field "$1" '.flops_per_step // (.flops_per_token * .tokens_pe
 
 for config in "${configs[@]}"; do peer_command "$config" >/dev/null; done  # names checked before any run
 
-rows=() shares=()
+rows=() shares=() measured_shares=()
 load=$(cut -d' ' -f1 /proc/loadavg)
+fma_probe=$(dirname "$bench_step")/bench_fma_peak
+measured_peak=$([ -x "$fma_probe" ] && "$fma_probe" "$threads" || echo "")
 for config in "${configs[@]}"; do
   peer=$(peer_command "$config")
   measure "$config.qkv" "$bench_step" --config "$config" --threads "$threads" --warmup "$warmup" --steps "$steps"
@@ -71,6 +75,7 @@ for config in "${configs[@]}"; do
     -v rq="$(rss_mib "$config.qkv")" -v rp="$(rss_mib "$config.peer")" \
     'BEGIN { printf "| %s | %.0f | %.0f | %.2f | %.1f | %.1f%% | %s | %s |", c, q, p, q / p, g, 100 * g / peak, rq, rp }')")
   shares+=("$config qkv $(cpu_share "$config.qkv"), PyTorch $(cpu_share "$config.peer")")
+  [ -z "$measured_peak" ] || measured_shares+=("$config $(awk -v g="$g" -v m="$measured_peak" 'BEGIN { printf "%.1f%%", 100 * g / m }')")
 done
 
 echo "| config | qkv tokens/s | PyTorch tokens/s | ratio | qkv GFLOP/s | share of peak ($fma_peak GFLOP/s) | qkv peak RSS MiB | PyTorch peak RSS MiB |"
@@ -78,6 +83,10 @@ echo "|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"
 echo
 joined=$(printf '%s; ' "${shares[@]}")
+if [ -n "$measured_peak" ]; then
+  joined=$(printf '%s, ' "${measured_shares[@]}")
+  echo "FMA peak measured on this machine (bench_fma_peak, $threads threads): $measured_peak GFLOP/s; qkv's share of it: ${joined%, }"
+fi
 echo "CPU share per process (time -v; $((threads * 100))% = all $threads threads busy): ${joined%; }"
 echo "threads $threads, warmup $warmup, steps $steps (median step); OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}," \
   "OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-unset}; load average $load at start; $(date -u '+%Y-%m-%d %H:%M UTC');" \
