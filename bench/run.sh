@@ -84,8 +84,9 @@ printf '%s\n' "${rows[@]}"
 echo
 joined=$(printf '%s; ' "${shares[@]}")
 if [ -n "$measured_peak" ]; then
-  joined=$(printf '%s, ' "${measured_shares[@]}")
-  echo "FMA peak measured on this machine (bench_fma_peak, $threads threads): $measured_peak GFLOP/s; qkv's share of it: ${joined%, }"
+  measured_joined=$(printf '%s, ' "${measured_shares[@]}")
+  echo "FMA peak measured on this machine (bench_fma_peak, $threads threads): $measured_peak GFLOP/s;" \
+    "qkv's share of it: ${measured_joined%, }"
 fi
 echo "CPU share per process (time -v; $((threads * 100))% = all $threads threads busy): ${joined%; }"
 echo "threads $threads, warmup $warmup, steps $steps (median step); OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}," \
