@@ -57,6 +57,11 @@ Tensor residual(const Tensor& x, const LayerNorm& ln, const Dropout& drop, Subla
   return x + drop.forward(sublayer(ln.forward(x)));
 }
 
+// The MLP sublayer on the given rows only (all rows when null).
+Tensor mlp_on(const MLP& mlp, const Tensor& y, const RowSubset* rows) {
+  return on_rows(y, rows, [&](const Tensor& r) { return mlp.forward(r); });
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------- decoder
@@ -88,13 +93,14 @@ EncoderBlock::EncoderBlock(const BlockOptions& opt, Generator& gen) {
   dropout = register_module("dropout", make_dropout(opt));
 }
 
-Tensor EncoderBlock::forward(const Tensor& x, const Tensor& src_padding, Tensor* attn_weights) const {
+Tensor EncoderBlock::forward(const Tensor& x, const Tensor& src_padding, Tensor* attn_weights,
+                             const RowSubset* rows) const {
   Tensor h = residual(x, *ln_1, *dropout, [&](const Tensor& y) {
-    AttentionOutput a = attn->forward(y, Tensor(), src_padding, nullptr, attn_weights != nullptr);
+    AttentionOutput a = attn->forward(y, Tensor(), src_padding, nullptr, attn_weights != nullptr, rows);
     if (attn_weights) *attn_weights = a.weights;
     return a.out;
   });
-  return residual(h, *ln_2, *dropout, [&](const Tensor& y) { return mlp->forward(y); });
+  return residual(h, *ln_2, *dropout, [&](const Tensor& y) { return mlp_on(*mlp, y, rows); });
 }
 
 // ---------------------------------------------------------------------------- decoder with cross-attention
@@ -110,18 +116,18 @@ CrossDecoderBlock::CrossDecoderBlock(const BlockOptions& opt, Generator& gen) {
 }
 
 Tensor CrossDecoderBlock::forward(const Tensor& x, const Tensor& memory, const Tensor& src_padding, DecoderCache* cache,
-                                  Tensor* cross_weights) const {
+                                  Tensor* cross_weights, const RowSubset* rows, const RowSubset* memory_rows) const {
   Tensor h = residual(x, *ln_1, *dropout, [&](const Tensor& y) {
-    return self_attn->forward(y, Tensor(), Tensor(), cache ? &cache->self : nullptr).out;
+    return self_attn->forward(y, Tensor(), Tensor(), cache ? &cache->self : nullptr, false, rows).out;
   });
   h = residual(h, *ln_2, *dropout, [&](const Tensor& y) {
-    AttentionOutput a =
-        cross_attn->forward(y, memory, src_padding, cache ? &cache->cross : nullptr, cross_weights != nullptr);
+    AttentionOutput a = cross_attn->forward(y, memory, src_padding, cache ? &cache->cross : nullptr,
+                                            cross_weights != nullptr, rows, memory_rows);
     if (cross_weights) *cross_weights = a.weights;
     return a.out;
   });
   if (cache) cache->steps += x.size(1);
-  return residual(h, *ln_3, *dropout, [&](const Tensor& y) { return mlp->forward(y); });
+  return residual(h, *ln_3, *dropout, [&](const Tensor& y) { return mlp_on(*mlp, y, rows); });
 }
 
 // ---------------------------------------------------------------------------- merged (MAtt)
@@ -157,7 +163,10 @@ Tensor running_average(const Tensor& v, const Tensor& past_sum, int64_t past) {
 }  // namespace
 
 Tensor MergedDecoderBlock::forward(const Tensor& x, const Tensor& memory, const Tensor& src_padding,
-                                   DecoderCache* cache, Tensor* cross_weights) const {
+                                   DecoderCache* cache, Tensor* cross_weights, const RowSubset* rows,
+                                   const RowSubset* memory_rows) const {
+  // The running average mixes every earlier position, so its projection runs on all rows;
+  // the cross-attention and the MLP use the subsets.
   Tensor h = residual(x, *ln_1, *dropout, [&](const Tensor& y) {
     Tensor v = avg_proj ? avg_proj->forward(y) : y;  // [B,T,d]
     Tensor past_sum = cache ? cache->running_sum : Tensor();
@@ -167,13 +176,13 @@ Tensor MergedDecoderBlock::forward(const Tensor& x, const Tensor& memory, const 
       cache->running_sum = past_sum.defined() ? past_sum + step_sum : step_sum;
       cache->steps += x.size(1);
     }
-    AttentionOutput c =
-        cross_attn->forward(y, memory, src_padding, cache ? &cache->cross : nullptr, cross_weights != nullptr);
+    AttentionOutput c = cross_attn->forward(y, memory, src_padding, cache ? &cache->cross : nullptr,
+                                            cross_weights != nullptr, rows, memory_rows);
     if (cross_weights) *cross_weights = c.weights;
     Tensor merged = a + c.out;
-    return o_proj ? o_proj->forward(merged) : merged;
+    return o_proj ? on_rows(merged, rows, [&](const Tensor& r) { return o_proj->forward(r); }) : merged;
   });
-  return residual(h, *ln_2, *dropout, [&](const Tensor& y) { return mlp->forward(y); });
+  return residual(h, *ln_2, *dropout, [&](const Tensor& y) { return mlp_on(*mlp, y, rows); });
 }
 
 // ---------------------------------------------------------------------------- model inputs

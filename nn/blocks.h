@@ -43,7 +43,9 @@ class DecoderBlock : public Module {
 class EncoderBlock : public Module {
  public:
   EncoderBlock(const BlockOptions& opt, Generator& gen);
-  Tensor forward(const Tensor& x, const Tensor& src_padding, Tensor* attn_weights = nullptr) const;
+  // rows: the source positions whose values matter (nn/row_subset.h); null means all.
+  Tensor forward(const Tensor& x, const Tensor& src_padding, Tensor* attn_weights = nullptr,
+                 const RowSubset* rows = nullptr) const;
   std::shared_ptr<LayerNorm> ln_1, ln_2;
   std::shared_ptr<MultiHeadAttention> attn;
   std::shared_ptr<MLP> mlp;
@@ -59,18 +61,21 @@ struct DecoderCache {
 
 // A seq2seq decoder block: attends to its own past and to the encoder output `memory`
 // (src_padding [B,S] marks padded source positions). cross_weights gets the
-// cross-attention weights [B,H,T,S] when non-null.
+// cross-attention weights [B,H,T,S] when non-null. rows / memory_rows: the target and
+// source positions whose values matter (nn/row_subset.h); null means all.
 class CrossBlock : public Module {
  public:
   virtual Tensor forward(const Tensor& x, const Tensor& memory, const Tensor& src_padding,
-                         DecoderCache* cache = nullptr, Tensor* cross_weights = nullptr) const = 0;
+                         DecoderCache* cache = nullptr, Tensor* cross_weights = nullptr,
+                         const RowSubset* rows = nullptr, const RowSubset* memory_rows = nullptr) const = 0;
 };
 
 class CrossDecoderBlock : public CrossBlock {
  public:
   CrossDecoderBlock(const BlockOptions& opt, Generator& gen);
   Tensor forward(const Tensor& x, const Tensor& memory, const Tensor& src_padding, DecoderCache* cache = nullptr,
-                 Tensor* cross_weights = nullptr) const override;
+                 Tensor* cross_weights = nullptr, const RowSubset* rows = nullptr,
+                 const RowSubset* memory_rows = nullptr) const override;
   std::shared_ptr<LayerNorm> ln_1, ln_2, ln_3;
   std::shared_ptr<MultiHeadAttention> self_attn, cross_attn;
   std::shared_ptr<MLP> mlp;
@@ -81,7 +86,8 @@ class MergedDecoderBlock : public CrossBlock {
  public:
   MergedDecoderBlock(const BlockOptions& opt, Generator& gen);
   Tensor forward(const Tensor& x, const Tensor& memory, const Tensor& src_padding, DecoderCache* cache = nullptr,
-                 Tensor* cross_weights = nullptr) const override;
+                 Tensor* cross_weights = nullptr, const RowSubset* rows = nullptr,
+                 const RowSubset* memory_rows = nullptr) const override;
   std::shared_ptr<LayerNorm> ln_1, ln_2;
   // Value projection of the running average; absent (identity) when attention.v_proj = false.
   std::shared_ptr<Linear> avg_proj;

@@ -12,9 +12,9 @@ Encoder::Encoder(const BlockOptions& opt, Generator& gen) {
   ln_f = register_module("ln_f", std::make_shared<LayerNorm>(opt.model.n_embd, opt.model.bias));
 }
 
-Tensor Encoder::forward(const Tensor& x, const Tensor& src_padding) const {
+Tensor Encoder::forward(const Tensor& x, const Tensor& src_padding, const RowSubset* rows) const {
   Tensor h = x;
-  for (const auto& block : blocks) h = block->forward(h, src_padding);
+  for (const auto& block : blocks) h = block->forward(h, src_padding, nullptr, rows);
   return ln_f->forward(h);
 }
 
@@ -31,14 +31,15 @@ Decoder::Decoder(const BlockOptions& opt, Generator& gen) {
 }
 
 Tensor Decoder::forward(const Tensor& x, const Tensor& memory, const Tensor& src_padding,
-                        std::vector<DecoderCache>* caches, std::vector<Tensor>* cross_weights) const {
+                        std::vector<DecoderCache>* caches, std::vector<Tensor>* cross_weights, const RowSubset* rows,
+                        const RowSubset* memory_rows) const {
   check(!caches || caches->size() == blocks.size(), "seq2seq decoder: {} caches for {} layers",
         caches ? caches->size() : 0, blocks.size());
   if (cross_weights) cross_weights->assign(blocks.size(), Tensor());
   Tensor h = x;
   for (size_t i = 0; i < blocks.size(); ++i)
     h = blocks[i]->forward(h, memory, src_padding, caches ? &(*caches)[i] : nullptr,
-                           cross_weights ? &(*cross_weights)[i] : nullptr);
+                           cross_weights ? &(*cross_weights)[i] : nullptr, rows, memory_rows);
   return ln_f->forward(h);
 }
 
@@ -70,16 +71,17 @@ Tensor Seq2Seq::source_padding(const Tensor& src) const {
   return Tensor::from(pad, src.shape());
 }
 
-Tensor Seq2Seq::encode(const Tensor& src) const {
+Tensor Seq2Seq::encode(const Tensor& src, const RowSubset* rows) const {
   Tensor x = drop->forward(embed_tokens(*embed, pos.get(), cfg_, src, 0, "seq2seq source"));
-  return encoder->forward(x, source_padding(src));
+  return encoder->forward(x, source_padding(src), rows);
 }
 
 Tensor Seq2Seq::decode_hidden(const Tensor& tgt_in, const Tensor& memory, const Tensor& src,
-                              std::vector<DecoderCache>* caches, std::vector<Tensor>* cross_weights) const {
+                              std::vector<DecoderCache>* caches, std::vector<Tensor>* cross_weights,
+                              const RowSubset* rows, const RowSubset* memory_rows) const {
   const int64_t offset = caches && !caches->empty() ? caches->front().steps : 0;
   Tensor x = drop->forward(embed_tokens(*embed, pos.get(), cfg_, tgt_in, offset, "seq2seq target"));
-  return decoder->forward(x, memory, source_padding(src), caches, cross_weights);
+  return decoder->forward(x, memory, source_padding(src), caches, cross_weights, rows, memory_rows);
 }
 
 Tensor Seq2Seq::decode(const Tensor& tgt_in, const Tensor& memory, const Tensor& src, std::vector<DecoderCache>* caches,
@@ -91,12 +93,26 @@ Tensor Seq2Seq::decode(const Tensor& tgt_in, const Tensor& memory, const Tensor&
 Tensor Seq2Seq::loss(const Tensor& src, const Tensor& tgt_in, const Tensor& tgt_out, double label_smoothing) const {
   check(tgt_out.shape() == tgt_in.shape(), "seq2seq loss: targets {} do not match decoder inputs {}", describe(tgt_out),
         describe(tgt_in));
-  Tensor h = decode_hidden(tgt_in, encode(src), src).reshape({-1, cfg_.n_embd});  // [B*T, d]
+  // Rows whose values can reach the loss: every source token (a padded source is a masked
+  // key), and every target position up to its sequence's last target (a later one is
+  // neither scored nor seen by a scored position, the decoder being causal).
+  const std::vector<int64_t> src_ids = src.to_vector<int64_t>(), ids = tgt_out.reshape({-1}).to_vector<int64_t>();
+  std::vector<bool> source_keep(src_ids.size()), target_keep(ids.size(), false);
+  for (size_t i = 0; i < src_ids.size(); ++i) source_keep[i] = src_ids[i] != pad_id_;
+  const int64_t T = tgt_out.size(-1);
+  for (int64_t row = 0; row < static_cast<int64_t>(ids.size()); row += T) {
+    int64_t last = row - 1;
+    for (int64_t t = row; t < row + T; ++t)
+      if (ids[t] != pad_id_) last = t;
+    for (int64_t t = row; t <= last; ++t) target_keep[t] = true;
+  }
+  const RowSubset source_rows = row_subset(source_keep), target_rows = row_subset(target_keep);
+  Tensor memory = encode(src, &source_rows);
+  Tensor h = decode_hidden(tgt_in, memory, src, nullptr, nullptr, &target_rows, &source_rows).reshape({-1, cfg_.n_embd});
   Tensor targets = tgt_out.reshape({-1});
   // The output projection and the softmax only where there is a target: a pad position's
   // logits would be computed and then ignored (a quarter of the rows at lengths T/2..T,
   // and the [rows, V] projection is the step's largest GEMM). The loss is the same.
-  const std::vector<int64_t> ids = targets.to_vector<int64_t>();
   std::vector<int64_t> rows, kept_ids;
   for (int64_t i = 0; i < static_cast<int64_t>(ids.size()); ++i)
     if (ids[i] != pad_id_) {

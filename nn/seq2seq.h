@@ -19,8 +19,9 @@ namespace qkv::nn {
 class Encoder : public Module {
  public:
   Encoder(const BlockOptions& opt, Generator& gen);
-  // x [B,S,d] embedded source, src_padding [B,S] -> memory [B,S,d] (after ln_f)
-  Tensor forward(const Tensor& x, const Tensor& src_padding) const;
+  // x [B,S,d] embedded source, src_padding [B,S] -> memory [B,S,d] (after ln_f); rows:
+  // the positions worth computing (nn/row_subset.h), null for all.
+  Tensor forward(const Tensor& x, const Tensor& src_padding, const RowSubset* rows = nullptr) const;
   std::vector<std::shared_ptr<EncoderBlock>> blocks;
   std::shared_ptr<LayerNorm> ln_f;
 };
@@ -30,7 +31,8 @@ class Decoder : public Module {
   Decoder(const BlockOptions& opt, Generator& gen);  // MergedDecoderBlocks when attention.merged
   // x [B,T,d] embedded target -> [B,T,d] (after ln_f); caches: one per block.
   Tensor forward(const Tensor& x, const Tensor& memory, const Tensor& src_padding,
-                 std::vector<DecoderCache>* caches = nullptr, std::vector<Tensor>* cross_weights = nullptr) const;
+                 std::vector<DecoderCache>* caches = nullptr, std::vector<Tensor>* cross_weights = nullptr,
+                 const RowSubset* rows = nullptr, const RowSubset* memory_rows = nullptr) const;
   std::vector<std::shared_ptr<CrossBlock>> blocks;
   std::shared_ptr<LayerNorm> ln_f;
 };
@@ -38,17 +40,21 @@ class Decoder : public Module {
 class Seq2Seq : public Module {
  public:
   Seq2Seq(const ModelConfig& cfg, uint64_t seed, int64_t pad_id = 0);
-  // src [B,S] -> memory [B,S,d]
-  Tensor encode(const Tensor& src) const;
+  // src [B,S] -> memory [B,S,d]; rows: the source positions worth computing (all when null).
+  Tensor encode(const Tensor& src, const RowSubset* rows = nullptr) const;
   // tgt_in [B,T], memory, src -> logits [B,T,V]. With caches (one per layer, from
   // make_caches()), tgt_in holds the new positions only.
   Tensor decode(const Tensor& tgt_in, const Tensor& memory, const Tensor& src,
                 std::vector<DecoderCache>* caches = nullptr, std::vector<Tensor>* cross_weights = nullptr) const;
-  // decode without the output projection: the decoder's last hidden states [B,T,d].
+  // decode without the output projection: the decoder's last hidden states [B,T,d]; rows
+  // and memory_rows: the target and source positions worth computing (all when null).
   Tensor decode_hidden(const Tensor& tgt_in, const Tensor& memory, const Tensor& src,
-                       std::vector<DecoderCache>* caches = nullptr, std::vector<Tensor>* cross_weights = nullptr) const;
+                       std::vector<DecoderCache>* caches = nullptr, std::vector<Tensor>* cross_weights = nullptr,
+                       const RowSubset* rows = nullptr, const RowSubset* memory_rows = nullptr) const;
   Tensor forward(const Tensor& src, const Tensor& tgt_in) const { return decode(tgt_in, encode(src), src); }
-  // Mean label-smoothed cross-entropy over non-pad targets.
+  // Mean label-smoothed cross-entropy over non-pad targets. Position-wise layers skip the
+  // positions that cannot reach it (padded sources, targets after a sequence's last
+  // target: nn/row_subset.h), and the output layer runs on the scored positions only.
   Tensor loss(const Tensor& src, const Tensor& tgt_in, const Tensor& tgt_out, double label_smoothing = 0.1) const;
   // Greedy decoding with the cache: [B, <= max_len] ids after bos, stopping at eos (a row
   // that has produced eos is filled with pad_id after it; decoding stops when every row

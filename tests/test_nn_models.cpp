@@ -323,6 +323,44 @@ TEST_CASE("Seq2Seq loss is label-smoothed cross-entropy over non-pad targets", "
   CHECK(model.loss(src, tgt_in, tgt_out, 0.0).item() != Approx(expected.item()).epsilon(1e-6));
 }
 
+// Seq2Seq::loss skips the rows that cannot reach the loss (nn/row_subset.h): padded
+// sources, targets after a sequence's last target, and the output layer of unscored
+// positions. Its loss and every gradient must equal the plain full computation, here with
+// padding at the end and in the middle (a mid-sequence pad target still feeds later ones).
+TEST_CASE("Seq2Seq loss skipping padded rows equals the full computation, gradients included", "[models]") {
+  for (bool merged : {false, true}) {
+    INFO("attention.merged = " << merged);
+    ModelConfig cfg = small_config(ModelKind::seq2seq);
+    cfg.attention.merged = merged;
+    Seq2Seq model(cfg, 11, 0);
+    model.to(DType::f64);
+    Tensor src = ids_tensor({3, 0, 5, 6, 2, 9, 0, 0, 7, 8, 9, 10}, 3, 4);
+    Tensor tgt_in = ids_tensor({1, 4, 0, 6, 1, 3, 3, 0, 1, 2, 5, 7}, 3, 4);
+    Tensor tgt_out = ids_tensor({4, 0, 6, 2, 3, 3, 0, 0, 2, 5, 7, 8}, 3, 4);
+    auto grads = [&] {
+      std::vector<std::vector<double>> out;
+      for (const auto& [name, p] : model.named_parameters()) out.push_back(p.grad().to_vector<double>());
+      return out;
+    };
+    model.zero_grad();
+    Tensor skipped = model.loss(src, tgt_in, tgt_out, 0.1);
+    skipped.backward();
+    const auto skipped_grads = grads();
+    model.zero_grad();
+    CrossEntropyOptions opt;
+    opt.ignore_index = 0;
+    opt.label_smoothing = 0.1;
+    Tensor full = cross_entropy(model.forward(src, tgt_in).reshape({12, cfg.vocab_size}), tgt_out.reshape({12}), opt);
+    full.backward();
+    const auto full_grads = grads();
+    CHECK(skipped.item() == Approx(full.item()).epsilon(1e-12));
+    REQUIRE(skipped_grads.size() == full_grads.size());
+    for (size_t i = 0; i < full_grads.size(); ++i)
+      for (size_t j = 0; j < full_grads[i].size(); ++j)
+        REQUIRE(skipped_grads[i][j] == Approx(full_grads[i][j]).margin(1e-12));
+  }
+}
+
 TEST_CASE("state_dict round trip reproduces the model's outputs", "[models]") {
   ModelConfig cfg = small_config(ModelKind::gpt);
   cfg.tie_embeddings = false;

@@ -22,6 +22,13 @@ void add_indexing_cases(std::vector<OpCase>& out, Generator& gen) {
   out.push_back({"index_select", "dim 1 of 3, repeats", {leaf({2, 3, 2}, gen), ids64({1, 1, 2, 0}, {4})},
                  {"x", "idx"}, [](V in) { return index_select(in[0], 1, in[1]); }});
 
+  // Distinct rows in any order; rows 1 and 4 of the output are the constant zeros.
+  out.push_back({"scatter_rows", "3 of 5 rows, out of order", {leaf({3, 2}, gen), ids64({3, 0, 2}, {3})},
+                 {"y", "idx"}, [](V in) { return scatter_rows(in[0], in[1], 5); }});
+  out.push_back({"scatter_rows", "3-D rows, int32 index, transposed y",
+                 {transposed_leaf({2, 3, 2}, gen), ids32({1, 2}, {2})}, {"y", "idx"},
+                 [](V in) { return scatter_rows(in[0], in[1], 4); }});
+
   out.push_back({"gather", "dim 1, repeats", {leaf({3, 4}, gen), ids64({0, 3, 2, 2, 1, 0}, {3, 2})}, {"x", "idx"},
                  [](V in) { return gather(in[0], 1, in[1]); }});
   out.push_back({"gather", "dim 1, short idx, transposed x",

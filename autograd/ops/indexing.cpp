@@ -45,6 +45,9 @@ struct TakePlan {
   int64_t outer = 1, K = 1, inner = 1;
   std::vector<int64_t> source_outer, source_inner;
   int64_t dim_stride = 0;
+  // source_inner[c] == c: the source's entries past dim are one contiguous run (rows of
+  // an embedding table, of a [rows, d] activation), so whole rows move at once.
+  bool inner_contiguous = false;
 };
 
 // `shape` is the output's shape (dim d has K entries); `strides` are the source's.
@@ -56,6 +59,8 @@ TakePlan plan_take(const Dims& shape, int d, const Dims& strides) {
   p.inner = static_cast<int64_t>(p.source_inner.size());
   p.K = shape[d];
   p.dim_stride = strides[d];
+  p.inner_contiguous = true;
+  for (int64_t c = 0; c < p.inner; ++c) p.inner_contiguous &= p.source_inner[c] == c;
   return p;
 }
 
@@ -79,6 +84,11 @@ void take(const T* x, T* out, const TakePlan& p, const IndexOf& index) {
                    int64_t o = r / p.K, k = r % p.K;
                    T* dst = out + r * p.inner;
                    const T* src = x + p.source_outer[o];
+                   if (p.inner_contiguous && !index.per_element) {  // one row copy
+                     const T* row = src + index(o, k, 0) * p.dim_stride;
+                     std::copy(row, row + p.inner, dst);
+                     continue;
+                   }
                    for (int64_t c = 0; c < p.inner; ++c)
                      dst[c] = src[index(o, k, c) * p.dim_stride + p.source_inner[c]];
                  }
@@ -98,6 +108,11 @@ void put_add(T* gx, const T* g, const TakePlan& p, const IndexOf& index) {
                    T* dst = gx + p.source_outer[o];
                    for (int64_t k = 0; k < p.K; ++k) {
                      const T* src = g + (o * p.K + k) * p.inner;
+                     if (p.inner_contiguous && !index.per_element) {  // one row add, vectorised
+                       T* row = dst + index(o, k, 0) * p.dim_stride;
+                       for (int64_t c = c0; c < c1; ++c) row[c] += src[c];
+                       continue;
+                     }
                      for (int64_t c = c0; c < c1; ++c) dst[index(o, k, c) * p.dim_stride + p.source_inner[c]] += src[c];
                    }
                  }
@@ -126,6 +141,45 @@ Tensor take_along(const Tensor& x, int d, const Tensor& ids, const Dims& out_sha
 }
 
 }  // namespace
+
+Tensor scatter_rows(const Tensor& y, const Tensor& idx, int64_t rows) {
+  constexpr const char* op = "scatter_rows";
+  check(y.defined() && y.dim() >= 1, "{}: expected rows y [N, ...], got {}", op,
+        y.defined() ? describe(y) : "an undefined tensor");
+  check_floating(y, op);
+  check(idx.defined() && idx.dim() == 1 && idx.numel() == y.size(0), "{}: expected {} row indices for {}, got {}", op,
+        y.size(0), describe(y), idx.defined() ? describe(idx) : "an undefined tensor");
+  Tensor ids = checked_indices(idx, rows, op, "row", fmt::format("for {} rows", rows));
+  const int64_t* at = ids.data<int64_t>();
+  std::vector<int64_t> source_of(static_cast<size_t>(rows), -1);  // the row of y each output row takes
+  for (int64_t i = 0; i < ids.numel(); ++i) {
+    check(source_of[at[i]] < 0, "{}: row {} appears twice in the index", op, at[i]);
+    source_of[at[i]] = i;
+  }
+  Dims shape = y.shape();
+  shape[0] = rows;
+  Tensor out = Tensor::empty(shape, y.dtype());
+  Tensor yc = contiguous(y);
+  const int64_t width = y.numel() / std::max<int64_t>(y.size(0), 1);
+  dispatch_float(y.dtype(), op, [&]<typename T>() {  // one pass: each output row copied or zeroed
+    const T* src = yc.data<T>();
+    T* dst = out.data<T>();
+    parallel_for(rows, row_grain(width), [&](int64_t b, int64_t e) {
+      for (int64_t r = b; r < e; ++r) {
+        if (source_of[r] >= 0)
+          std::copy(src + source_of[r] * width, src + (source_of[r] + 1) * width, dst + r * width);
+        else
+          std::fill(dst + r * width, dst + (r + 1) * width, T(0));
+      }
+    });
+  });
+  if (any_requires_grad(y))
+    record(op, out, [y, ids, op](const Tensor& g) {
+      // d out[idx[i]] / d y[i] = 1, every other row of out is a constant: gy = g[idx].
+      accumulate_grad(y, index_select(g, 0, ids), op);
+    });
+  return out;
+}
 
 Tensor embedding(const Tensor& weight, const Tensor& ids) {
   check(weight.defined() && weight.dim() == 2, "embedding: expected a weight [V, D], got {}",

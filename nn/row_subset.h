@@ -1,0 +1,34 @@
+// Position-wise work on the positions that matter only. In a padded seq2seq batch a
+// quarter of the [B, T] positions can be padding whose values never reach the loss: a
+// padded source position is a masked key; a target position after the last target of
+// its sequence is neither a scored query nor a key any scored query sees (causal). The
+// Linear layers and MLPs of those rows are wasted work, so the seq2seq loss hands the
+// blocks a RowSubset and they run those layers on the kept rows alone (dropped rows get
+// zeros). Attention itself still sees [B, T] (its masks already ignore the dropped rows).
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "autograd/tensor.h"
+
+namespace qkv::nn {
+
+struct RowSubset {
+  Tensor kept;  // int64 [N]: flat indices b * T + t of the kept rows, ascending
+  int64_t total = 0;
+};
+
+// The subset of a [B, T] batch's rows where keep[b * T + t] is true. When every row is
+// kept, or none is, returns an empty RowSubset (kept undefined): on_rows then uses all.
+RowSubset row_subset(const std::vector<bool>& keep);
+
+// The kept rows of x [..., d] as [N, d] (x itself when rows is null or keeps all).
+Tensor take_rows(const Tensor& x, const RowSubset* rows);
+// y [N, d'] from take_rows(like, rows) back in like's shape [..., d'], zeros in the
+// dropped rows (y itself when rows is null or keeps all).
+Tensor put_rows(const Tensor& y, const RowSubset* rows, const Tensor& like);
+// put_rows(f(take_rows(x))): f on the kept rows only. f maps [N, d] to [N, d'].
+Tensor on_rows(const Tensor& x, const RowSubset* rows, const std::function<Tensor(const Tensor&)>& f);
+
+}  // namespace qkv::nn
