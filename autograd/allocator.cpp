@@ -17,6 +17,8 @@ constexpr std::size_t kAlign = 64;
 struct Cache {
   std::mutex mu;
   std::unordered_map<std::size_t, std::vector<void*>> free_lists;  // size class -> blocks
+  // Blocks handed out for a smaller request than their class (see allocate): their class.
+  std::unordered_map<void*, std::size_t> lent_up;
   AllocatorStats stats;
 };
 
@@ -43,21 +45,43 @@ std::size_t rounded_size(std::size_t bytes) {
   return (bytes + step - 1) / step * step;
 }
 
+// Classes above a request's own that may serve it when its own list is empty: tensors
+// whose row count varies from batch to batch (padding skipped, nn/row_subset.h) land in
+// neighbouring classes, and without this each class would keep blocks of its own.
+constexpr int kClassesUp = 2;
+
 void* allocate(std::size_t bytes) {
   ProfileTimer timer;
   std::size_t size = rounded_size(bytes);
   Cache& c = cache();
   {
     std::lock_guard<std::mutex> lock(c.mu);
-    auto it = c.free_lists.find(size);
-    if (it != c.free_lists.end() && !it->second.empty()) {
+    std::size_t cls = size;
+    for (int up = 0; up <= kClassesUp; ++up, cls = rounded_size(cls + 1)) {
+      auto it = c.free_lists.find(cls);
+      if (it == c.free_lists.end() || it->second.empty()) continue;
       void* p = it->second.back();
       it->second.pop_back();
+      if (cls != size) c.lent_up[p] = cls;
       c.stats.cache_hits++;
-      c.stats.bytes_cached -= size;
-      c.stats.bytes_in_use += size;
+      c.stats.bytes_cached -= cls;
+      c.stats.bytes_in_use += cls;
       c.stats.peak_bytes_in_use = std::max(c.stats.peak_bytes_in_use, c.stats.bytes_in_use);
       return p;
+    }
+  }
+  {
+    // Going to the system: first return idle blocks of the classes just below, which a
+    // varying shape has left behind (the larger block about to be made can serve their
+    // requests later, see above). Fixed shapes stop missing after warm-up, so a steady
+    // step never gets here.
+    std::lock_guard<std::mutex> lock(c.mu);
+    for (auto& [cls, blocks] : c.free_lists) {
+      if (cls >= size || cls * 2 < size) continue;
+      for (void* b : blocks) std::free(b);
+      c.stats.system_frees += static_cast<int64_t>(blocks.size());
+      c.stats.bytes_cached -= static_cast<int64_t>(cls * blocks.size());
+      blocks.clear();
     }
   }
   void* p = std::aligned_alloc(kAlign, size);
@@ -79,6 +103,10 @@ void deallocate(void* p, std::size_t bytes) {
   std::size_t size = rounded_size(bytes);
   Cache& c = cache();
   std::lock_guard<std::mutex> lock(c.mu);
+  if (auto lent = c.lent_up.find(p); lent != c.lent_up.end()) {  // back to the class it came from
+    size = lent->second;
+    c.lent_up.erase(lent);
+  }
   c.free_lists[size].push_back(p);
   c.stats.bytes_in_use -= size;
   c.stats.bytes_cached += size;

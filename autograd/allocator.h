@@ -1,7 +1,9 @@
 // A caching allocator for tensor storage. Sizes are rounded up to one of four
 // classes per power of two (at most 25% slack) and freed blocks wait on a free list
 // of their class, so a steady training step reuses memory instead of calling the
-// system. Every block is 64-byte aligned (AVX-512 loads).
+// system. A request whose class has no free block may take one from the next two
+// classes up (shapes that vary a little between batches). Every block is 64-byte
+// aligned (AVX-512 loads).
 #pragma once
 #include <cstddef>
 #include <cstdint>

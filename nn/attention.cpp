@@ -42,20 +42,7 @@ Tensor merge_heads(const Tensor& t) {
 }
 
 // A removed projection is the identity.
-// x through the projection, or x itself when the variant has no such projection. With a
-// row subset, x_rows = take_rows(x, rows) (taken once for q, k and v) is projected and
-// put back in x's shape.
-Tensor project(const std::shared_ptr<Linear>& proj, const Tensor& x, const Tensor& x_rows = Tensor(),
-               const RowSubset* rows = nullptr) {
-  if (!proj) return x;
-  if (!x_rows.defined()) return proj->forward(x);
-  return put_rows(proj->forward(x_rows), rows, x);
-}
-
-// x's kept rows when some projection of the variant will read them, else undefined.
-Tensor rows_for(const Tensor& x, const RowSubset* rows, bool projected) {
-  return rows && rows->kept.defined() && projected ? take_rows(x, rows) : Tensor();
-}
+Tensor project(const std::shared_ptr<Linear>& proj, const Tensor& x) { return proj ? proj->forward(x) : x; }
 
 // Grouped-query attention: [B, Hkv, S, e] -> [B, H, S, e], where query head h reads
 // key/value head h / (H / Hkv) (each group of consecutive query heads shares one).
@@ -184,8 +171,7 @@ Tensor attention_scores(const MultiHeadAttention& m, const Tensor& q, const Tens
 }  // namespace
 
 AttentionOutput MultiHeadAttention::forward(const Tensor& x, const Tensor& memory, const Tensor& key_padding,
-                                            KVCache* cache, bool need_weights, const RowSubset* rows,
-                                            const RowSubset* memory_rows) const {
+                                            KVCache* cache, bool need_weights) const {
   const AttentionConfig& v = opt_.variant;
   const int64_t H = opt_.n_head, Hkv = opt_.hkv(), d = opt_.d_model;
   const bool is_bilinear = v.qk == QKMode::bilinear;
@@ -203,8 +189,7 @@ AttentionOutput MultiHeadAttention::forward(const Tensor& x, const Tensor& memor
   const int64_t past = (cache && !opt_.cross) ? cache->length() : 0;
   const int64_t q_offset = opt_.cross ? (cache ? cache->queries : 0) : past;
 
-  const Tensor x_rows = rows_for(x, rows, !is_bilinear && (q_proj || (!opt_.cross && (k_proj || v_proj))));
-  Tensor q = is_bilinear ? matmul(x.unsqueeze(1), bilinear) : split_heads(project(q_proj, x, x_rows, rows), H);
+  Tensor q = is_bilinear ? matmul(x.unsqueeze(1), bilinear) : split_heads(project(q_proj, x), H);
   if (opt_.rope) q = apply_rope(q, q_offset, opt_.rope_base);
 
   Tensor k, val;
@@ -212,10 +197,8 @@ AttentionOutput MultiHeadAttention::forward(const Tensor& x, const Tensor& memor
     k = cache->k;
     val = cache->v;
   } else {
-    const RowSubset* source_rows = memory.defined() ? memory_rows : rows;
-    const Tensor src_rows = memory.defined() ? rows_for(source, source_rows, k_proj || v_proj) : x_rows;
-    k = is_bilinear ? source.unsqueeze(1) : split_heads(project(k_proj, source, src_rows, source_rows), Hkv);
-    val = split_heads(project(v_proj, source, src_rows, source_rows), Hkv);
+    k = is_bilinear ? source.unsqueeze(1) : split_heads(project(k_proj, source), Hkv);
+    val = split_heads(project(v_proj, source), Hkv);
     if (opt_.rope) k = apply_rope(k, past, opt_.rope_base);  // keys at their absolute positions
     if (cache) {
       if (past > 0) {
@@ -255,7 +238,7 @@ AttentionOutput MultiHeadAttention::forward(const Tensor& x, const Tensor& memor
     heads = matmul(used, repeat_kv(val, H));
   }
   Tensor out = merge_heads(heads);
-  out = project(o_proj, out, rows_for(out, rows, o_proj != nullptr), rows);
+  if (o_proj) out = o_proj->forward(out);
   return {out, need_weights ? weights : Tensor()};
 }
 

@@ -11,7 +11,6 @@
 #include "autograd/generator.h"
 #include "nn/config.h"
 #include "nn/layers.h"
-#include "nn/row_subset.h"
 
 namespace qkv::nn {
 
@@ -59,11 +58,8 @@ class MultiHeadAttention : public Module {
   // key_padding [B,S]: non-zero marks a padded key (ignored), as PyTorch's
   // key_padding_mask. A fully masked row yields zeros, never NaN. With a cache, x holds
   // only the new positions; for cross-attention the cache keeps the memory's k/v.
-  // rows / memory_rows: the projections of x's (memory's) rows run on these rows only,
-  // the others get zeros (nn/row_subset.h); the caller vouches that those never matter.
   AttentionOutput forward(const Tensor& x, const Tensor& memory = Tensor(), const Tensor& key_padding = Tensor(),
-                          KVCache* cache = nullptr, bool need_weights = false, const RowSubset* rows = nullptr,
-                          const RowSubset* memory_rows = nullptr) const;
+                          KVCache* cache = nullptr, bool need_weights = false) const;
 
   const AttentionOptions& options() const { return opt_; }
 

@@ -96,7 +96,7 @@ EncoderBlock::EncoderBlock(const BlockOptions& opt, Generator& gen) {
 Tensor EncoderBlock::forward(const Tensor& x, const Tensor& src_padding, Tensor* attn_weights,
                              const RowSubset* rows) const {
   Tensor h = residual(x, *ln_1, *dropout, [&](const Tensor& y) {
-    AttentionOutput a = attn->forward(y, Tensor(), src_padding, nullptr, attn_weights != nullptr, rows);
+    AttentionOutput a = attn->forward(y, Tensor(), src_padding, nullptr, attn_weights != nullptr);
     if (attn_weights) *attn_weights = a.weights;
     return a.out;
   });
@@ -116,13 +116,13 @@ CrossDecoderBlock::CrossDecoderBlock(const BlockOptions& opt, Generator& gen) {
 }
 
 Tensor CrossDecoderBlock::forward(const Tensor& x, const Tensor& memory, const Tensor& src_padding, DecoderCache* cache,
-                                  Tensor* cross_weights, const RowSubset* rows, const RowSubset* memory_rows) const {
+                                  Tensor* cross_weights, const RowSubset* rows) const {
   Tensor h = residual(x, *ln_1, *dropout, [&](const Tensor& y) {
-    return self_attn->forward(y, Tensor(), Tensor(), cache ? &cache->self : nullptr, false, rows).out;
+    return self_attn->forward(y, Tensor(), Tensor(), cache ? &cache->self : nullptr).out;
   });
   h = residual(h, *ln_2, *dropout, [&](const Tensor& y) {
-    AttentionOutput a = cross_attn->forward(y, memory, src_padding, cache ? &cache->cross : nullptr,
-                                            cross_weights != nullptr, rows, memory_rows);
+    AttentionOutput a =
+        cross_attn->forward(y, memory, src_padding, cache ? &cache->cross : nullptr, cross_weights != nullptr);
     if (cross_weights) *cross_weights = a.weights;
     return a.out;
   });
@@ -163,10 +163,7 @@ Tensor running_average(const Tensor& v, const Tensor& past_sum, int64_t past) {
 }  // namespace
 
 Tensor MergedDecoderBlock::forward(const Tensor& x, const Tensor& memory, const Tensor& src_padding,
-                                   DecoderCache* cache, Tensor* cross_weights, const RowSubset* rows,
-                                   const RowSubset* memory_rows) const {
-  // The running average mixes every earlier position, so its projection runs on all rows;
-  // the cross-attention and the MLP use the subsets.
+                                   DecoderCache* cache, Tensor* cross_weights, const RowSubset* rows) const {
   Tensor h = residual(x, *ln_1, *dropout, [&](const Tensor& y) {
     Tensor v = avg_proj ? avg_proj->forward(y) : y;  // [B,T,d]
     Tensor past_sum = cache ? cache->running_sum : Tensor();
@@ -176,11 +173,11 @@ Tensor MergedDecoderBlock::forward(const Tensor& x, const Tensor& memory, const 
       cache->running_sum = past_sum.defined() ? past_sum + step_sum : step_sum;
       cache->steps += x.size(1);
     }
-    AttentionOutput c = cross_attn->forward(y, memory, src_padding, cache ? &cache->cross : nullptr,
-                                            cross_weights != nullptr, rows, memory_rows);
+    AttentionOutput c =
+        cross_attn->forward(y, memory, src_padding, cache ? &cache->cross : nullptr, cross_weights != nullptr);
     if (cross_weights) *cross_weights = c.weights;
     Tensor merged = a + c.out;
-    return o_proj ? on_rows(merged, rows, [&](const Tensor& r) { return o_proj->forward(r); }) : merged;
+    return o_proj ? o_proj->forward(merged) : merged;
   });
   return residual(h, *ln_2, *dropout, [&](const Tensor& y) { return mlp_on(*mlp, y, rows); });
 }

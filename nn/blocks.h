@@ -12,6 +12,7 @@
 
 #include "nn/attention.h"
 #include "nn/mlp.h"
+#include "nn/row_subset.h"
 
 namespace qkv::nn {
 
@@ -43,7 +44,8 @@ class DecoderBlock : public Module {
 class EncoderBlock : public Module {
  public:
   EncoderBlock(const BlockOptions& opt, Generator& gen);
-  // rows: the source positions whose values matter (nn/row_subset.h); null means all.
+  // rows: the source positions whose values matter, where the MLP runs (nn/row_subset.h);
+  // null means all.
   Tensor forward(const Tensor& x, const Tensor& src_padding, Tensor* attn_weights = nullptr,
                  const RowSubset* rows = nullptr) const;
   std::shared_ptr<LayerNorm> ln_1, ln_2;
@@ -61,21 +63,20 @@ struct DecoderCache {
 
 // A seq2seq decoder block: attends to its own past and to the encoder output `memory`
 // (src_padding [B,S] marks padded source positions). cross_weights gets the
-// cross-attention weights [B,H,T,S] when non-null. rows / memory_rows: the target and
-// source positions whose values matter (nn/row_subset.h); null means all.
+// cross-attention weights [B,H,T,S] when non-null. rows: the target positions whose
+// values matter, where the MLP runs (nn/row_subset.h); null means all.
 class CrossBlock : public Module {
  public:
   virtual Tensor forward(const Tensor& x, const Tensor& memory, const Tensor& src_padding,
                          DecoderCache* cache = nullptr, Tensor* cross_weights = nullptr,
-                         const RowSubset* rows = nullptr, const RowSubset* memory_rows = nullptr) const = 0;
+                         const RowSubset* rows = nullptr) const = 0;
 };
 
 class CrossDecoderBlock : public CrossBlock {
  public:
   CrossDecoderBlock(const BlockOptions& opt, Generator& gen);
   Tensor forward(const Tensor& x, const Tensor& memory, const Tensor& src_padding, DecoderCache* cache = nullptr,
-                 Tensor* cross_weights = nullptr, const RowSubset* rows = nullptr,
-                 const RowSubset* memory_rows = nullptr) const override;
+                 Tensor* cross_weights = nullptr, const RowSubset* rows = nullptr) const override;
   std::shared_ptr<LayerNorm> ln_1, ln_2, ln_3;
   std::shared_ptr<MultiHeadAttention> self_attn, cross_attn;
   std::shared_ptr<MLP> mlp;
@@ -86,8 +87,7 @@ class MergedDecoderBlock : public CrossBlock {
  public:
   MergedDecoderBlock(const BlockOptions& opt, Generator& gen);
   Tensor forward(const Tensor& x, const Tensor& memory, const Tensor& src_padding, DecoderCache* cache = nullptr,
-                 Tensor* cross_weights = nullptr, const RowSubset* rows = nullptr,
-                 const RowSubset* memory_rows = nullptr) const override;
+                 Tensor* cross_weights = nullptr, const RowSubset* rows = nullptr) const override;
   std::shared_ptr<LayerNorm> ln_1, ln_2;
   // Value projection of the running average; absent (identity) when attention.v_proj = false.
   std::shared_ptr<Linear> avg_proj;

@@ -1,16 +1,22 @@
 #include "nn/row_subset.h"
 
+#include <algorithm>
+
 #include "autograd/autograd.h"
 
 namespace qkv::nn {
 
 RowSubset row_subset(const std::vector<bool>& keep) {
   const int64_t total = static_cast<int64_t>(keep.size());
+  int64_t n = std::count(keep.begin(), keep.end(), true);
+  if (n == 0) return {};
+  const int64_t bucket = std::max<int64_t>(1, total / 8);
+  int64_t extra = (bucket - n % bucket) % bucket;  // dropped rows kept to round n up
   std::vector<int64_t> kept;
   for (int64_t i = 0; i < total; ++i)
-    if (keep[i]) kept.push_back(i);
-  const int64_t n = static_cast<int64_t>(kept.size());
-  if (n == 0 || n == total) return {};
+    if (keep[i] || (extra > 0 && extra--)) kept.push_back(i);
+  n = static_cast<int64_t>(kept.size());
+  if (n >= total) return {};
   return {Tensor::from(kept, {n}), total};
 }
 

@@ -1,10 +1,11 @@
 // Position-wise work on the positions that matter only. In a padded seq2seq batch a
 // quarter of the [B, T] positions can be padding whose values never reach the loss: a
 // padded source position is a masked key; a target position after the last target of
-// its sequence is neither a scored query nor a key any scored query sees (causal). The
-// Linear layers and MLPs of those rows are wasted work, so the seq2seq loss hands the
-// blocks a RowSubset and they run those layers on the kept rows alone (dropped rows get
-// zeros). Attention itself still sees [B, T] (its masks already ignore the dropped rows).
+// its sequence is neither a scored query nor a key any scored query sees (causal). Their
+// MLPs (and, for unscored targets, the output layer) are wasted work, so the seq2seq loss
+// hands the blocks a RowSubset and they run the MLP on the kept rows alone (dropped rows
+// get zeros). The attention projections stay on all rows: measured, the gathers and
+// scatters around them cost what the smaller GEMMs save, and the copies cost memory.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -19,8 +20,11 @@ struct RowSubset {
   int64_t total = 0;
 };
 
-// The subset of a [B, T] batch's rows where keep[b * T + t] is true. When every row is
-// kept, or none is, returns an empty RowSubset (kept undefined): on_rows then uses all.
+// The subset of a [B, T] batch's rows where keep[b * T + t] is true, plus the first
+// dropped rows as needed to make its size a multiple of B * T / 8: batches then share a
+// few sizes, which the caching allocator reuses, instead of one size each. When that
+// keeps every row, or none is kept, returns an empty RowSubset (kept undefined): on_rows
+// then uses all rows.
 RowSubset row_subset(const std::vector<bool>& keep);
 
 // The kept rows of x [..., d] as [N, d] (x itself when rows is null or keeps all).

@@ -31,15 +31,15 @@ Decoder::Decoder(const BlockOptions& opt, Generator& gen) {
 }
 
 Tensor Decoder::forward(const Tensor& x, const Tensor& memory, const Tensor& src_padding,
-                        std::vector<DecoderCache>* caches, std::vector<Tensor>* cross_weights, const RowSubset* rows,
-                        const RowSubset* memory_rows) const {
+                        std::vector<DecoderCache>* caches, std::vector<Tensor>* cross_weights,
+                        const RowSubset* rows) const {
   check(!caches || caches->size() == blocks.size(), "seq2seq decoder: {} caches for {} layers",
         caches ? caches->size() : 0, blocks.size());
   if (cross_weights) cross_weights->assign(blocks.size(), Tensor());
   Tensor h = x;
   for (size_t i = 0; i < blocks.size(); ++i)
     h = blocks[i]->forward(h, memory, src_padding, caches ? &(*caches)[i] : nullptr,
-                           cross_weights ? &(*cross_weights)[i] : nullptr, rows, memory_rows);
+                           cross_weights ? &(*cross_weights)[i] : nullptr, rows);
   return ln_f->forward(h);
 }
 
@@ -78,10 +78,10 @@ Tensor Seq2Seq::encode(const Tensor& src, const RowSubset* rows) const {
 
 Tensor Seq2Seq::decode_hidden(const Tensor& tgt_in, const Tensor& memory, const Tensor& src,
                               std::vector<DecoderCache>* caches, std::vector<Tensor>* cross_weights,
-                              const RowSubset* rows, const RowSubset* memory_rows) const {
+                              const RowSubset* rows) const {
   const int64_t offset = caches && !caches->empty() ? caches->front().steps : 0;
   Tensor x = drop->forward(embed_tokens(*embed, pos.get(), cfg_, tgt_in, offset, "seq2seq target"));
-  return decoder->forward(x, memory, source_padding(src), caches, cross_weights, rows, memory_rows);
+  return decoder->forward(x, memory, source_padding(src), caches, cross_weights, rows);
 }
 
 Tensor Seq2Seq::decode(const Tensor& tgt_in, const Tensor& memory, const Tensor& src, std::vector<DecoderCache>* caches,
@@ -108,21 +108,17 @@ Tensor Seq2Seq::loss(const Tensor& src, const Tensor& tgt_in, const Tensor& tgt_
   }
   const RowSubset source_rows = row_subset(source_keep), target_rows = row_subset(target_keep);
   Tensor memory = encode(src, &source_rows);
-  Tensor h = decode_hidden(tgt_in, memory, src, nullptr, nullptr, &target_rows, &source_rows).reshape({-1, cfg_.n_embd});
+  Tensor h = decode_hidden(tgt_in, memory, src, nullptr, nullptr, &target_rows).reshape({-1, cfg_.n_embd});
   Tensor targets = tgt_out.reshape({-1});
-  // The output projection and the softmax only where there is a target: a pad position's
-  // logits would be computed and then ignored (a quarter of the rows at lengths T/2..T,
-  // and the [rows, V] projection is the step's largest GEMM). The loss is the same.
-  std::vector<int64_t> rows, kept_ids;
-  for (int64_t i = 0; i < static_cast<int64_t>(ids.size()); ++i)
-    if (ids[i] != pad_id_) {
-      rows.push_back(i);
-      kept_ids.push_back(ids[i]);
-    }
-  if (!rows.empty() && rows.size() < ids.size()) {
-    const int64_t n = static_cast<int64_t>(rows.size());
-    h = index_select(h, 0, Tensor::from(rows, {n}));
-    targets = Tensor::from(kept_ids, {n});
+  // The output projection and the softmax on the same rows: a dropped position's logits
+  // would be computed and then ignored (a quarter of the rows at lengths T/2..T, and the
+  // [rows, V] projection is the step's largest GEMM). Pads among the kept rows (inside a
+  // sequence, or added to round the subset's size) are left out by ignore_index.
+  if (target_rows.kept.defined()) {
+    h = take_rows(h, &target_rows);
+    std::vector<int64_t> kept_ids;
+    for (int64_t row : target_rows.kept.to_vector<int64_t>()) kept_ids.push_back(ids[row]);
+    targets = Tensor::from(kept_ids, {static_cast<int64_t>(kept_ids.size())});
   }
   Tensor logits = matmul(h, lm_head.transpose(0, 1));  // [rows, d] x [d, V]
   CrossEntropyOptions opt;

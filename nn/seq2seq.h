@@ -32,7 +32,7 @@ class Decoder : public Module {
   // x [B,T,d] embedded target -> [B,T,d] (after ln_f); caches: one per block.
   Tensor forward(const Tensor& x, const Tensor& memory, const Tensor& src_padding,
                  std::vector<DecoderCache>* caches = nullptr, std::vector<Tensor>* cross_weights = nullptr,
-                 const RowSubset* rows = nullptr, const RowSubset* memory_rows = nullptr) const;
+                 const RowSubset* rows = nullptr) const;
   std::vector<std::shared_ptr<CrossBlock>> blocks;
   std::shared_ptr<LayerNorm> ln_f;
 };
@@ -46,15 +46,15 @@ class Seq2Seq : public Module {
   // make_caches()), tgt_in holds the new positions only.
   Tensor decode(const Tensor& tgt_in, const Tensor& memory, const Tensor& src,
                 std::vector<DecoderCache>* caches = nullptr, std::vector<Tensor>* cross_weights = nullptr) const;
-  // decode without the output projection: the decoder's last hidden states [B,T,d]; rows
-  // and memory_rows: the target and source positions worth computing (all when null).
+  // decode without the output projection: the decoder's last hidden states [B,T,d]; rows:
+  // the target positions worth computing (all when null).
   Tensor decode_hidden(const Tensor& tgt_in, const Tensor& memory, const Tensor& src,
                        std::vector<DecoderCache>* caches = nullptr, std::vector<Tensor>* cross_weights = nullptr,
-                       const RowSubset* rows = nullptr, const RowSubset* memory_rows = nullptr) const;
+                       const RowSubset* rows = nullptr) const;
   Tensor forward(const Tensor& src, const Tensor& tgt_in) const { return decode(tgt_in, encode(src), src); }
-  // Mean label-smoothed cross-entropy over non-pad targets. Position-wise layers skip the
-  // positions that cannot reach it (padded sources, targets after a sequence's last
-  // target: nn/row_subset.h), and the output layer runs on the scored positions only.
+  // Mean label-smoothed cross-entropy over non-pad targets. The MLPs skip the positions
+  // that cannot reach it (padded sources, targets after a sequence's last target:
+  // nn/row_subset.h), and the output layer runs on the scored positions only.
   Tensor loss(const Tensor& src, const Tensor& tgt_in, const Tensor& tgt_out, double label_smoothing = 0.1) const;
   // Greedy decoding with the cache: [B, <= max_len] ids after bos, stopping at eos (a row
   // that has produced eos is filled with pad_id after it; decoding stops when every row
