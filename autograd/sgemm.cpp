@@ -155,7 +155,7 @@ bool own_sgemm_available() {
 }
 
 bool own_sgemm_suits(int64_t m, int64_t n, int64_t k) {
-  return m > 0 && n > 0 && k > 0 && m * n * k <= kOwnSgemmMaxWork && own_sgemm_available();
+  return m >= kOwnSgemmMinRows && n > 0 && k > 0 && m * n * k <= kOwnSgemmMaxWork && own_sgemm_available();
 }
 
 void own_sgemm(const SgemmOperand& a, const SgemmOperand& b, float* c, int64_t ldc, int64_t m, int64_t n, int64_t k,

@@ -22,6 +22,9 @@ struct SgemmOperand {
 
 // Largest m*n*k that matmul gives to own_sgemm (2^26: up to about 768x512x128).
 inline constexpr int64_t kOwnSgemmMaxWork = int64_t{1} << 26;
+// Fewest rows of A: a transposed B is packed on every call, which only pays when many
+// rows use it (a one-row product while sampling would pack a whole weight per token).
+inline constexpr int64_t kOwnSgemmMinRows = 32;
 
 // Whether this CPU can run own_sgemm (AVX-512F), checked once.
 bool own_sgemm_available();

@@ -143,4 +143,5 @@ TEST_CASE("matmul uses own_sgemm only for small float32 products", "[sgemm]") {
   REQUIRE(own_sgemm_suits(768, 128, 128) == own_sgemm_available());
   REQUIRE_FALSE(own_sgemm_suits(4096, 384, 1536));
   REQUIRE_FALSE(own_sgemm_suits(0, 128, 128));
+  REQUIRE_FALSE(own_sgemm_suits(1, 1536, 384));  // one row (sampling): OpenBLAS's gemv path
 }
