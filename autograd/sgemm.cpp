@@ -22,6 +22,10 @@
 #include <cstdlib>
 #include <memory>
 
+// GCC 12 warns inside its own AVX-512 headers when the shuffles are inlined (their
+// _mm512_undefined_ps pass-through operand); a false positive fixed in GCC 13.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
 namespace qkv {
 namespace {
 
@@ -55,18 +59,51 @@ PackBuffers& pack_buffers() {
   return buffers;
 }
 
-// B[p0 .. p0+kc, j0 .. j0+cols] of a transposed B (stored [n, k]) into kNr-wide panels
-// laid out [p][c], zero-padded to whole panels.
-void pack_transposed_b(const SgemmOperand& b, int64_t p0, int64_t kc, int64_t j0, int64_t cols, float* dst) {
+// The 16 x 16 block r[i][j] (16 vectors) transposed in registers: r[j][i] afterwards.
+// Three rounds: interleave 32-bit pairs, then 64-bit pairs, then 128-bit lanes.
+__attribute__((target("avx512f"))) void transpose16(__m512 r[16]) {
+  __m512 t[16], u[16];
+  for (int i = 0; i < 16; i += 2) {
+    t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+  }
+  // u[4g + m], lane l: column 4l + m of rows 4g .. 4g+3.
+  for (int g = 0; g < 4; ++g) {
+    const __m512d a = _mm512_castps_pd(t[4 * g]), b = _mm512_castps_pd(t[4 * g + 1]);
+    const __m512d c = _mm512_castps_pd(t[4 * g + 2]), d = _mm512_castps_pd(t[4 * g + 3]);
+    u[4 * g + 0] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
+    u[4 * g + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
+    u[4 * g + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, d));
+    u[4 * g + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, d));
+  }
+  for (int m = 0; m < 4; ++m) {  // column 4l + m gathers lane l of u[m], u[4+m], u[8+m], u[12+m]
+    const __m512 v0 = _mm512_shuffle_f32x4(u[m], u[4 + m], 0x44), v1 = _mm512_shuffle_f32x4(u[m], u[4 + m], 0xEE);
+    const __m512 w0 = _mm512_shuffle_f32x4(u[8 + m], u[12 + m], 0x44);
+    const __m512 w1 = _mm512_shuffle_f32x4(u[8 + m], u[12 + m], 0xEE);
+    r[m] = _mm512_shuffle_f32x4(v0, w0, 0x88);
+    r[4 + m] = _mm512_shuffle_f32x4(v0, w0, 0xDD);
+    r[8 + m] = _mm512_shuffle_f32x4(v1, w1, 0x88);
+    r[12 + m] = _mm512_shuffle_f32x4(v1, w1, 0xDD);
+  }
+}
+
+// B[p0 .. p0+kc, j0 .. j0+cols] of a transposed B (stored [n, k]: row j of the storage is
+// column j of B) into kNr-wide panels laid out [p][c], zero-padded to whole panels: 16 x 16
+// blocks read as 16 rows of the storage and written as 16 rows of the panel.
+__attribute__((target("avx512f"))) void pack_transposed_b(const SgemmOperand& b, int64_t p0, int64_t kc, int64_t j0,
+                                                          int64_t cols, float* dst) {
   for (int64_t q = 0; q < cols; q += kNr) {
-    const int64_t live = std::min<int64_t>(kNr, cols - q);
     float* d = dst + q * kc;
-    for (int64_t c = 0; c < kNr; ++c) {
-      if (c < live) {
-        const float* s = b.ptr + (j0 + q + c) * b.ld + p0;
-        for (int64_t p = 0; p < kc; ++p) d[p * kNr + c] = s[p];
-      } else {
-        for (int64_t p = 0; p < kc; ++p) d[p * kNr + c] = 0.0f;
+    for (int64_t c0 = 0; c0 < kNr; c0 += 16) {
+      const int64_t live = std::clamp<int64_t>(cols - q - c0, 0, 16);  // storage rows that exist
+      for (int64_t p = 0; p < kc; p += 16) {
+        const int64_t depth = std::min<int64_t>(16, kc - p);
+        const __mmask16 mask = static_cast<__mmask16>((1u << depth) - 1);
+        __m512 r[16];
+        for (int i = 0; i < 16; ++i)
+          r[i] = i < live ? _mm512_maskz_loadu_ps(mask, b.ptr + (j0 + q + c0 + i) * b.ld + p0 + p) : _mm512_setzero_ps();
+        transpose16(r);
+        for (int64_t i = 0; i < depth; ++i) _mm512_store_ps(d + (p + i) * kNr + c0, r[i]);
       }
     }
   }
