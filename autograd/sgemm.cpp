@@ -191,8 +191,10 @@ bool own_sgemm_available() {
   return available;
 }
 
-bool own_sgemm_suits(int64_t m, int64_t n, int64_t k) {
-  return m >= kOwnSgemmMinRows && n > 0 && k > 0 && m * n * k <= kOwnSgemmMaxWork && own_sgemm_available();
+bool own_sgemm_suits(int64_t m, int64_t n, int64_t k, bool transposed_a) {
+  if (m < kOwnSgemmMinRows || n <= 0 || k <= 0 || !own_sgemm_available()) return false;
+  const bool shallow = !transposed_a && k <= kOwnSgemmShallowK;
+  return m * n * k <= (shallow ? kOwnSgemmMaxShallowWork : kOwnSgemmMaxWork);
 }
 
 void own_sgemm(const SgemmOperand& a, const SgemmOperand& b, float* c, int64_t ldc, int64_t m, int64_t n, int64_t k,

@@ -1,9 +1,9 @@
 // qkv's own float32 GEMM for the small products of small models (gpt-tiny's 768x128x128
 // and the like), where OpenBLAS spends much of each call packing and synchronising: an
 // AVX-512 6x64 micro-kernel behind BLIS-style packing (llm.c's habit: own the few kernels
-// that matter). matmul uses it for float32 products up to kOwnSgemmMaxWork multiply-adds
-// on CPUs with AVX-512F and OpenBLAS for the rest and for float64; bench/bench_sgemm.cpp
-// measures both on the benchmark models' shapes, which is where the threshold comes from.
+// that matter). matmul uses it for the float32 products own_sgemm_suits names, on CPUs
+// with AVX-512F, and OpenBLAS for the rest and for float64; bench/bench_sgemm.cpp measures
+// both on the benchmark models' shapes, which is where the rule comes from.
 //
 // Results do not depend on the thread count: threads split the rows or columns of C, and
 // every element of C sums its k products in the same order whatever the split.
@@ -20,8 +20,12 @@ struct SgemmOperand {
   int64_t ld;
 };
 
-// Largest m*n*k that matmul gives to own_sgemm (2^26: up to about 768x512x128).
+// Largest m*n*k that matmul gives to own_sgemm (2^26: up to about 768x512x128), and the
+// larger bound for products that are shallow (k <= kOwnSgemmShallowK) and read A in
+// place row by row (not transposed): seq2seq's 2048x256x256 Linear layers.
 inline constexpr int64_t kOwnSgemmMaxWork = int64_t{1} << 26;
+inline constexpr int64_t kOwnSgemmMaxShallowWork = int64_t{1} << 28;
+inline constexpr int64_t kOwnSgemmShallowK = 256;
 // Fewest rows of A: a transposed B is packed on every call, which only pays when many
 // rows use it (a one-row product while sampling would pack a whole weight per token).
 inline constexpr int64_t kOwnSgemmMinRows = 32;
@@ -29,8 +33,9 @@ inline constexpr int64_t kOwnSgemmMinRows = 32;
 // Whether this CPU can run own_sgemm (AVX-512F), checked once.
 bool own_sgemm_available();
 
-// Whether matmul should use own_sgemm for an m x n x k float32 product.
-bool own_sgemm_suits(int64_t m, int64_t n, int64_t k);
+// Whether matmul should use own_sgemm for an m x n x k float32 product whose A is
+// stored transposed or not.
+bool own_sgemm_suits(int64_t m, int64_t n, int64_t k, bool transposed_a);
 
 // c[m, n] (row stride ldc) = a[m, k] b[k, n], or c += a b when accumulate. Threads: the
 // OpenMP thread count, one thread inside a parallel region or for tiny products.

@@ -3,8 +3,8 @@
 // (in -> out) over M = batch x positions rows, the forward product X W^T, the input
 // gradient dY W and the weight gradient dY^T X. Interleaved medians on the same buffers,
 // at the OpenMP thread count given (default 2). The last column says which of the two
-// matmul calls (own_sgemm_suits: up to 2^26 multiply-adds); this table is where that
-// threshold comes from. Prints Markdown; see bench/README.md. Not a test.
+// matmul calls (own_sgemm_suits: up to 2^26 multiply-adds, 2^28 for a shallow k <= 256
+// with A not transposed); this table is where that rule comes from. Prints Markdown; see bench/README.md. Not a test.
 #include <fmt/format.h>
 
 #include <cstdlib>
@@ -54,7 +54,7 @@ void time_gemm(const std::string& model, const Gemm& g, Generator& gen) {
   const std::vector<double> t = bench::interleaved_medians({openblas, own}, 0.3);
   const double gflop = 2.0 * g.m * g.n * g.k * 1e-9;
   fmt::print("| {} | {} | {}x{}x{} | {:.1f} | {:.1f} | {:.2f} | {} |\n", model, g.what, g.m, g.k, g.n, gflop / t[0],
-             gflop / t[1], t[0] / t[1], own_sgemm_suits(g.m, g.n, g.k) ? "own" : "OpenBLAS");
+             gflop / t[1], t[0] / t[1], own_sgemm_suits(g.m, g.n, g.k, g.trans_a) ? "own" : "OpenBLAS");
 }
 
 }  // namespace

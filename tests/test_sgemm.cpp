@@ -140,8 +140,10 @@ TEST_CASE("own_sgemm with k = 0 writes zeros or leaves C as it was", "[sgemm]") 
 }
 
 TEST_CASE("matmul uses own_sgemm only for small float32 products", "[sgemm]") {
-  REQUIRE(own_sgemm_suits(768, 128, 128) == own_sgemm_available());
-  REQUIRE_FALSE(own_sgemm_suits(4096, 384, 1536));
-  REQUIRE_FALSE(own_sgemm_suits(0, 128, 128));
-  REQUIRE_FALSE(own_sgemm_suits(1, 1536, 384));  // one row (sampling): OpenBLAS's gemv path
+  REQUIRE(own_sgemm_suits(768, 128, 128, true) == own_sgemm_available());
+  REQUIRE(own_sgemm_suits(2048, 256, 256, false) == own_sgemm_available());  // shallow, A row-major
+  REQUIRE_FALSE(own_sgemm_suits(256, 256, 2048, true));                    // a deep weight gradient
+  REQUIRE_FALSE(own_sgemm_suits(4096, 384, 1536, false));
+  REQUIRE_FALSE(own_sgemm_suits(0, 128, 128, false));
+  REQUIRE_FALSE(own_sgemm_suits(1, 1536, 384, false));  // one row (sampling): OpenBLAS's gemv path
 }

@@ -108,7 +108,7 @@ void gemm(const Matrix<T>& a, bool transpose_a, const Matrix<T>& b, bool transpo
     return transpose == (x.trans == CblasNoTrans) ? CblasTrans : CblasNoTrans;
   };
   if constexpr (std::is_same_v<T, float>) {
-    if (own_sgemm_suits(m, n, k)) {  // these per-block products are small: see autograd/sgemm.h
+    if (own_sgemm_suits(m, n, k, flag(a, transpose_a) == CblasTrans)) {  // these per-block products are small: see autograd/sgemm.h
       own_sgemm({a.ptr, flag(a, transpose_a) == CblasTrans, a.ld}, {b.ptr, flag(b, transpose_b) == CblasTrans, b.ld}, c,
                 ldc, m, n, k, beta != T(0));
       return;

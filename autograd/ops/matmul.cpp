@@ -51,7 +51,7 @@ template <typename T>
 void gemm(const BlasMatrix<T>& a, const BlasMatrix<T>& b, T* c, int64_t m, int64_t n, int64_t k, bool accumulate) {
   const T beta = accumulate ? 1 : 0;
   if constexpr (std::is_same_v<T, float>) {
-    if (own_sgemm_suits(m, n, k)) {  // small products: our kernel beats OpenBLAS's per-call overhead
+    if (own_sgemm_suits(m, n, k, a.trans == CblasTrans)) {  // small products: our kernel beats OpenBLAS's per-call overhead
       own_sgemm({a.ptr, a.trans == CblasTrans, a.ld}, {b.ptr, b.trans == CblasTrans, b.ld}, c, n, m, n, k, accumulate);
       return;
     }
