@@ -6,12 +6,13 @@
 
 namespace qkv::nn {
 
-RowSubset row_subset(const std::vector<bool>& keep) {
+RowSubset row_subset(const std::vector<bool>& keep, int64_t at_least) {
   const int64_t total = static_cast<int64_t>(keep.size());
   int64_t n = std::count(keep.begin(), keep.end(), true);
   if (n == 0) return {};
   const int64_t bucket = std::max<int64_t>(1, total / 8);
-  int64_t extra = (bucket - n % bucket) % bucket;  // dropped rows kept to round n up
+  const int64_t target = (std::max(n, at_least) + bucket - 1) / bucket * bucket;
+  int64_t extra = target - n;  // dropped rows kept to reach the target size
   std::vector<int64_t> kept;
   for (int64_t i = 0; i < total; ++i)
     if (keep[i] || (extra > 0 && extra--)) kept.push_back(i);

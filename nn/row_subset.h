@@ -21,11 +21,11 @@ struct RowSubset {
 };
 
 // The subset of a [B, T] batch's rows where keep[b * T + t] is true, plus the first
-// dropped rows as needed to make its size a multiple of B * T / 8: batches then share a
-// few sizes, which the caching allocator reuses, instead of one size each. When that
-// keeps every row, or none is kept, returns an empty RowSubset (kept undefined): on_rows
-// then uses all rows.
-RowSubset row_subset(const std::vector<bool>& keep);
+// dropped rows as needed to make its size at least `at_least` and a multiple of B * T / 8:
+// batches then share a few sizes, which the caching allocator reuses, instead of one size
+// each. When that keeps every row, or none is kept, returns an empty RowSubset (kept
+// undefined): on_rows then uses all rows.
+RowSubset row_subset(const std::vector<bool>& keep, int64_t at_least = 0);
 
 // The kept rows of x [..., d] as [N, d] (x itself when rows is null or keeps all).
 Tensor take_rows(const Tensor& x, const RowSubset* rows);

@@ -1,5 +1,7 @@
 #include "nn/seq2seq.h"
 
+#include <algorithm>
+
 #include "autograd/autograd.h"
 
 namespace qkv::nn {
@@ -106,7 +108,10 @@ Tensor Seq2Seq::loss(const Tensor& src, const Tensor& tgt_in, const Tensor& tgt_
       if (ids[t] != pad_id_) last = t;
     for (int64_t t = row; t <= last; ++t) target_keep[t] = true;
   }
-  const RowSubset source_rows = row_subset(source_keep), target_rows = row_subset(target_keep);
+  // Both sides the same size, so the step's row-skipping tensors come in one size.
+  const int64_t rows = std::max(std::count(source_keep.begin(), source_keep.end(), true),
+                                std::count(target_keep.begin(), target_keep.end(), true));
+  const RowSubset source_rows = row_subset(source_keep, rows), target_rows = row_subset(target_keep, rows);
   Tensor memory = encode(src, &source_rows);
   Tensor h = decode_hidden(tgt_in, memory, src, nullptr, nullptr, &target_rows).reshape({-1, cfg_.n_embd});
   Tensor targets = tgt_out.reshape({-1});
