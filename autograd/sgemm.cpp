@@ -6,10 +6,10 @@
 //
 // The micro-kernel keeps its 6 x 64 tile of C in 24 zmm registers, and per step of k
 // loads 4 vectors of B and broadcasts 6 values of A: 24 FMAs to 10 loads, so it runs at the
-// FMA ports' rate (~95% of this machine's FMA peak with its operands in cache). A is read
-// in place (its 6 rows through their own pointers, either layout): in these products each
-// element of A meets only n = 64..512 columns, so packing A would cost a quarter of the
-// arithmetic. B is read in place too when its rows are contiguous; transposed (the Linear
+// FMA ports' rate (85-90% of this machine's measured FMA peak with its operands in cache).
+// A is read in place (its 6 rows through their own pointers, either layout): in these
+// products each element of A meets only n = 64..512 columns, and packing A (the first
+// version did) took a third of the kernel's time. B is read in place too when its rows are contiguous; transposed (the Linear
 // layer's weight in the forward pass) it is packed into zero-padded 64-wide panels first,
 // since reading it in place would be a gather, and the panel serves every row of A.
 // Partial tiles are written with masked stores.
@@ -21,6 +21,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <memory>
+#include <new>
 
 // GCC 12 warns inside its own AVX-512 headers when the shuffles are inlined (their
 // _mm512_undefined_ps pass-through operand); a false positive fixed in GCC 13.
@@ -48,6 +49,7 @@ struct PackBuffers {
     if (need > size) {
       const size_t bytes = (static_cast<size_t>(need) * sizeof(float) + 63) / 64 * 64;
       buf.reset(static_cast<float*>(std::aligned_alloc(64, bytes)));
+      if (!buf) throw std::bad_alloc();
       size = need;
     }
     return buf.get();
