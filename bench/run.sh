@@ -7,6 +7,9 @@
 # Environment:
 #   QKV_BENCH_THREADS  threads for both (default 2)
 #   QKV_BENCH_WARMUP, QKV_BENCH_STEPS  untimed and timed steps (default 5 and 20, the peer's)
+#   QKV_BENCH_REPEAT   runs of each side per config, alternating qkv and PyTorch (default 1);
+#                      above 1 the table shows the median run of each side and a line lists
+#                      every run's ratio, since a shared machine's speed drifts by 10-20%
 #   QKV_BENCH_STEP     the bench_step binary (default build/bench/bench_step)
 #   QKV_PEER_DIR       the peer programs (default ../shared/peer next to the repository)
 #   QKV_FMA_PEAK       the FMA peak in GFLOP/s for the share column (default 537, DESIGN.md's);
@@ -19,6 +22,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 threads=${QKV_BENCH_THREADS:-2}
 warmup=${QKV_BENCH_WARMUP:-5}
 steps=${QKV_BENCH_STEPS:-20}
+repeat=${QKV_BENCH_REPEAT:-1}
 bench_step=${QKV_BENCH_STEP:-$repo/build/bench/bench_step}
 peer_dir=${QKV_PEER_DIR:-$repo/../shared/peer}
 fma_peak=${QKV_FMA_PEAK:-537}
@@ -57,20 +61,29 @@ flops_per_step() { field "$1" '.flops_per_step // (.flops_per_token * .tokens_pe
 
 for config in "${configs[@]}"; do peer_command "$config" >/dev/null; done  # names checked before any run
 
-rows=() shares=() measured_shares=()
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+rows=() shares=() measured_shares=() spreads=()
 load=$(cut -d' ' -f1 /proc/loadavg)
 fma_probe=$(dirname "$bench_step")/bench_fma_peak
 measured_peak=$([ -x "$fma_probe" ] && "$fma_probe" "$threads" || echo "")
 for config in "${configs[@]}"; do
   peer=$(peer_command "$config")
-  measure "$config.qkv" "$bench_step" --config "$config" --threads "$threads" --warmup "$warmup" --steps "$steps"
-  # shellcheck disable=SC2086  # the peer command is a script and its arguments
-  measure "$config.peer" "$python" $peer --threads "$threads" --warmup "$warmup" --steps "$steps"
-  # Same work on both sides, or the ratio means nothing.
-  if [ "$(flops_per_step "$config.qkv")" != "$(flops_per_step "$config.peer")" ]; then
-    echo "run.sh: $config: FLOPs per step differ: qkv $(flops_per_step "$config.qkv"), peer $(flops_per_step "$config.peer")" >&2
-  fi
-  q=$(tokens_per_s "$config.qkv") p=$(tokens_per_s "$config.peer") g=$(field "$config.qkv" .gflops_full_step)
+  qs=() ps=() ratios=()
+  for ((r = 1; r <= repeat; r++)); do
+    measure "$config.qkv" "$bench_step" --config "$config" --threads "$threads" --warmup "$warmup" --steps "$steps"
+    # shellcheck disable=SC2086  # the peer command is a script and its arguments
+    measure "$config.peer" "$python" $peer --threads "$threads" --warmup "$warmup" --steps "$steps"
+    # Same work on both sides, or the ratio means nothing.
+    if [ "$(flops_per_step "$config.qkv")" != "$(flops_per_step "$config.peer")" ]; then
+      echo "run.sh: $config: FLOPs per step differ: qkv $(flops_per_step "$config.qkv"), peer $(flops_per_step "$config.peer")" >&2
+    fi
+    qs+=("$(tokens_per_s "$config.qkv")") ps+=("$(tokens_per_s "$config.peer")")
+    ratios+=("$(awk -v q="${qs[-1]}" -v p="${ps[-1]}" 'BEGIN { printf "%.2f", q / p }')")
+  done
+  [ "$repeat" -le 1 ] || spreads+=("$config ${ratios[*]}")
+  # The median run of each side; GFLOP/s follows qkv's median tokens/s (same FLOPs per token).
+  q=$(printf '%s\n' "${qs[@]}" | median) p=$(printf '%s\n' "${ps[@]}" | median)
+  g=$(awk -v q="$q" -v last="${qs[-1]}" -v g="$(field "$config.qkv" .gflops_full_step)" 'BEGIN { print g * q / last }')
   rows+=("$(awk -v c="$config" -v q="$q" -v p="$p" -v g="$g" -v peak="$fma_peak" \
     -v rq="$(rss_mib "$config.qkv")" -v rp="$(rss_mib "$config.peer")" \
     'BEGIN { printf "| %s | %.0f | %.0f | %.2f | %.1f | %.1f%% | %s | %s |", c, q, p, q / p, g, 100 * g / peak, rq, rp }')")
@@ -87,6 +100,10 @@ if [ -n "$measured_peak" ]; then
   measured_joined=$(printf '%s, ' "${measured_shares[@]}")
   echo "FMA peak measured on this machine (bench_fma_peak, $threads threads): $measured_peak GFLOP/s;" \
     "qkv's share of it: ${measured_joined%, }"
+fi
+if [ ${#spreads[@]} -gt 0 ]; then
+  spread_joined=$(printf '%s; ' "${spreads[@]}")
+  echo "qkv / PyTorch per run ($repeat runs each, alternating; peak RSS and CPU share of the last): ${spread_joined%; }"
 fi
 echo "CPU share per process (time -v; $((threads * 100))% = all $threads threads busy): ${joined%; }"
 echo "threads $threads, warmup $warmup, steps $steps (median step); OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}," \
