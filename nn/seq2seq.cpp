@@ -92,37 +92,49 @@ Tensor Seq2Seq::decode(const Tensor& tgt_in, const Tensor& memory, const Tensor&
   return matmul(h, lm_head.transpose(0, 1));  // [B,T,d] x [d,V] -> [B,T,V]
 }
 
+namespace {
+
+// The rows of a batch whose values can reach the loss: every source token (a padded
+// source is a masked key), and every target position up to its sequence's last target (a
+// later one is neither scored nor seen by a scored position, the decoder being causal).
+// Both subsets get the same size, so a step's row-skipping tensors come in one size.
+struct LossRows {
+  RowSubset source, target;
+};
+
+LossRows rows_reaching_the_loss(const std::vector<int64_t>& src_ids, const std::vector<int64_t>& tgt_ids, int64_t T,
+                                int64_t pad_id) {
+  std::vector<bool> source_keep(src_ids.size()), target_keep(tgt_ids.size(), false);
+  for (size_t i = 0; i < src_ids.size(); ++i) source_keep[i] = src_ids[i] != pad_id;
+  for (int64_t row = 0; row < static_cast<int64_t>(tgt_ids.size()); row += T) {
+    int64_t last = row - 1;
+    for (int64_t t = row; t < row + T; ++t)
+      if (tgt_ids[t] != pad_id) last = t;
+    for (int64_t t = row; t <= last; ++t) target_keep[t] = true;
+  }
+  const int64_t rows = std::max(std::count(source_keep.begin(), source_keep.end(), true),
+                                std::count(target_keep.begin(), target_keep.end(), true));
+  return {row_subset(source_keep, rows), row_subset(target_keep, rows)};
+}
+
+}  // namespace
+
 Tensor Seq2Seq::loss(const Tensor& src, const Tensor& tgt_in, const Tensor& tgt_out, double label_smoothing) const {
   check(tgt_out.shape() == tgt_in.shape(), "seq2seq loss: targets {} do not match decoder inputs {}", describe(tgt_out),
         describe(tgt_in));
-  // Rows whose values can reach the loss: every source token (a padded source is a masked
-  // key), and every target position up to its sequence's last target (a later one is
-  // neither scored nor seen by a scored position, the decoder being causal).
-  const std::vector<int64_t> src_ids = src.to_vector<int64_t>(), ids = tgt_out.reshape({-1}).to_vector<int64_t>();
-  std::vector<bool> source_keep(src_ids.size()), target_keep(ids.size(), false);
-  for (size_t i = 0; i < src_ids.size(); ++i) source_keep[i] = src_ids[i] != pad_id_;
-  const int64_t T = tgt_out.size(-1);
-  for (int64_t row = 0; row < static_cast<int64_t>(ids.size()); row += T) {
-    int64_t last = row - 1;
-    for (int64_t t = row; t < row + T; ++t)
-      if (ids[t] != pad_id_) last = t;
-    for (int64_t t = row; t <= last; ++t) target_keep[t] = true;
-  }
-  // Both sides the same size, so the step's row-skipping tensors come in one size.
-  const int64_t rows = std::max(std::count(source_keep.begin(), source_keep.end(), true),
-                                std::count(target_keep.begin(), target_keep.end(), true));
-  const RowSubset source_rows = row_subset(source_keep, rows), target_rows = row_subset(target_keep, rows);
-  Tensor memory = encode(src, &source_rows);
-  Tensor h = decode_hidden(tgt_in, memory, src, nullptr, nullptr, &target_rows).reshape({-1, cfg_.n_embd});
+  const std::vector<int64_t> ids = tgt_out.reshape({-1}).to_vector<int64_t>();
+  const LossRows rows = rows_reaching_the_loss(src.to_vector<int64_t>(), ids, tgt_out.size(-1), pad_id_);
+  Tensor memory = encode(src, &rows.source);
+  Tensor h = decode_hidden(tgt_in, memory, src, nullptr, nullptr, &rows.target).reshape({-1, cfg_.n_embd});
   Tensor targets = tgt_out.reshape({-1});
   // The output projection and the softmax on the same rows: a dropped position's logits
   // would be computed and then ignored (a quarter of the rows at lengths T/2..T, and the
   // [rows, V] projection is the step's largest GEMM). Pads among the kept rows (inside a
   // sequence, or added to round the subset's size) are left out by ignore_index.
-  if (target_rows.kept.defined()) {
-    h = take_rows(h, &target_rows);
+  if (rows.target.kept.defined()) {
+    h = take_rows(h, &rows.target);
     std::vector<int64_t> kept_ids;
-    for (int64_t row : target_rows.kept.to_vector<int64_t>()) kept_ids.push_back(ids[row]);
+    for (int64_t row : rows.target.kept.to_vector<int64_t>()) kept_ids.push_back(ids[row]);
     targets = Tensor::from(kept_ids, {static_cast<int64_t>(kept_ids.size())});
   }
   Tensor logits = matmul(h, lm_head.transpose(0, 1));  // [rows, d] x [d, V]
