@@ -222,6 +222,14 @@ TEST_CASE("dropout: same seed same mask, rate near p, survivors scaled, identity
 
   Generator other(100);
   CHECK(dropout(x, p, true, other).to_vector<float>() != a);
+  // Successive calls on one generator draw different masks, and each call moves the
+  // generator on by one draw only (what a checkpoint's /rng restores).
+  Generator seq(99), one_draw(99);
+  CHECK(dropout(x, p, true, seq).to_vector<float>() == a);
+  CHECK(dropout(x, p, true, seq).to_vector<float>() != a);
+  one_draw.next_u64();
+  one_draw.next_u64();
+  CHECK(seq.next_u64() == one_draw.next_u64());
 
   Generator gen(1);
   CHECK(dropout(x, p, false, gen).same(x));
