@@ -1,8 +1,8 @@
 // MultiHeadAttention (DESIGN.md section 3), composed from autograd ops: every variant
 // is differentiated by the tape. The plain dot-product score (qk separate or shared)
-// runs through the fused scaled_dot_attention op instead, unless the weights are asked
-// for or attention dropout is in effect: one tape entry and one [B,H,T,S] buffer
-// instead of the scores, masks and softmax as separate tensors.
+// runs through the fused scaled_dot_attention op instead (attention dropout included,
+// with the same mask), unless the weights are asked for: one tape entry and one
+// [B,H,T,S] buffer instead of the scores, masks and softmax as separate tensors.
 //
 // Choices the design leaves open, made here:
 // - qk = bilinear builds no q_proj / k_proj at all (the q_proj / k_proj switches are
@@ -219,11 +219,14 @@ AttentionOutput MultiHeadAttention::forward(const Tensor& x, const Tensor& memor
   // Query t sits at absolute position past + t and sees keys j <= past + t.
   const bool causal = v.causal && !opt_.cross;
   const bool dropping = training() && opt_.dropout > 0;
+  check(!dropping || dropout_gen_ != nullptr, "attention: dropout = {} in training needs a dropout generator",
+        opt_.dropout);
   Tensor heads, weights;  // [B, H, T, dh] and [B, H, T, S]
-  if (v.score == ScoreKind::dot && !is_bilinear && !need_weights && !dropping) {
-    // Grouped heads are indexed by the op: k and val stay [B, Hkv, S, dh].
+  if (v.score == ScoreKind::dot && !is_bilinear && !need_weights) {
+    // Grouped heads are indexed by the op: k and val stay [B, Hkv, S, dh]. Its dropout
+    // draws the same mask as the composed path below.
     heads = scaled_dot_attention(q, k, val, 1.0 / std::sqrt(static_cast<double>(opt_.dh())), causal, past,
-                                 key_padding);
+                                 key_padding, dropping ? opt_.dropout : 0.0, dropout_gen_);
   } else {
     Tensor scores = attention_scores(*this, q, is_bilinear ? k : repeat_kv(k, H));
     if (causal) scores = masked_fill(scores, causal_mask(T, S, past), kNegInf);
@@ -231,10 +234,7 @@ AttentionOutput MultiHeadAttention::forward(const Tensor& x, const Tensor& memor
     // A fully masked row is all -inf: softmax gives zeros there, with zero gradient.
     weights = softmax(scores, -1);
     Tensor used = weights;
-    if (dropping) {
-      check(dropout_gen_ != nullptr, "attention: dropout = {} in training needs a dropout generator", opt_.dropout);
-      used = dropout(weights, opt_.dropout, true, *dropout_gen_);
-    }
+    if (dropping) used = dropout(weights, opt_.dropout, true, *dropout_gen_);
     heads = matmul(used, repeat_kv(val, H));
   }
   Tensor out = merge_heads(heads);

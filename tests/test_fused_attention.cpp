@@ -121,6 +121,39 @@ TEST_CASE("fused attention equals the composed ops: output and every gradient", 
   }
 }
 
+// With dropout, the fused op draws the mask the composed path's dropout() draws on the
+// [B, H, T, S] weights from the same generator state: the same output and gradients.
+TEST_CASE("fused attention with dropout equals the composed ops with dropout", "[fused_attention]") {
+  constexpr double kP = 0.3;
+  for (DType dt : {DType::f32, DType::f64}) {
+    const double tol = dt == DType::f32 ? 1e-5 : 1e-12;
+    for (const Problem& p : problems()) {
+      if (p.Hkv != p.H) continue;  // the composed reference below repeats no heads
+      INFO(p.name << " in " << dtype_name(dt));
+      Inputs in = make_inputs(p, dt);
+      auto composed_dropout = +[](const Problem& pr, const Inputs& x) {
+        Generator gen(77);
+        const double inf = std::numeric_limits<double>::infinity();
+        Tensor scores = matmul(x.q, x.k.transpose(-2, -1)) * scale_of(pr);
+        if (pr.causal) scores = masked_fill(scores, causal_mask(pr.T, pr.S, pr.past), -inf);
+        if (x.padding.defined()) scores = masked_fill(scores, x.padding.reshape({pr.B, 1, 1, pr.S}), -inf);
+        return matmul(dropout(softmax(scores, -1), kP, true, gen), x.v);
+      };
+      auto fused_dropout = +[](const Problem& pr, const Inputs& x) {
+        Generator gen(77);
+        return scaled_dot_attention(x.q, x.k, x.v, scale_of(pr), pr.causal, pr.past, x.padding, kP, &gen);
+      };
+      Result want = run(p, in, composed_dropout), got = run(p, in, fused_dropout);
+      CHECK(max_rel_diff(got.out, want.out) <= tol);
+      CHECK(max_rel_diff(got.dq, want.dq) <= tol);
+      CHECK(max_rel_diff(got.dk, want.dk) <= tol);
+      CHECK(max_rel_diff(got.dv, want.dv) <= tol);
+      // and the dropout did something: not the output without it
+      CHECK(max_rel_diff(got.out, run(p, in, fused).out) > 1e-3);
+    }
+  }
+}
+
 TEST_CASE("fused attention: a fully masked row gives zeros and a zero gradient", "[fused_attention]") {
   const Problem& p = problems()[6];  // causal + padding: query 0 of batch 0 sees no key
   Inputs in = make_inputs(p, DType::f64);
@@ -178,7 +211,7 @@ TEST_CASE("fused attention: shape errors name the inputs", "[fused_attention]") 
                     Contains("key_padding must be [B,S] = [1,5]"));
 }
 
-// MultiHeadAttention takes the fused op for the dot score without weights or dropout;
+// MultiHeadAttention takes the fused op for the dot score when no weights are asked for;
 // asking for the weights keeps the composed ops, so the two paths can be compared.
 TEST_CASE("MultiHeadAttention: the fused path equals the composed path", "[fused_attention][attention]") {
   struct LayerProblem {
@@ -231,4 +264,37 @@ TEST_CASE("MultiHeadAttention: the fused path equals the composed path", "[fused
     REQUIRE(composed_g.size() == fused_g.size());
     for (size_t i = 0; i < fused_g.size(); ++i) CHECK(max_rel_diff(fused_g[i], composed_g[i]) <= 1e-12);
   }
+}
+
+TEST_CASE("MultiHeadAttention with attention dropout: the fused path equals the composed path", "[fused_attention][attention]") {
+  const int64_t B = 2, T = 70, d = 8;  // two row blocks
+  nn::AttentionOptions o;
+  o.d_model = d;
+  o.n_head = 2;
+  o.variant.causal = true;
+  o.dropout = 0.25;
+  o.init_std = o.out_init_std = 0.5;
+  Generator gen(5), dropout_gen(9);
+  nn::MultiHeadAttention m(o, gen, &dropout_gen);
+  m.to(DType::f64);
+  m.train();
+  Tensor x = randn({B, T, d}, gen, DType::f64).requires_grad_();
+  const Generator::State start = dropout_gen.state();
+  auto grads = [&](bool need_weights) {  // need_weights keeps the composed ops
+    dropout_gen.set_state(start);
+    m.zero_grad();
+    x.zero_grad();
+    Tensor out = m.forward(x, Tensor(), Tensor(), nullptr, need_weights).out;
+    sum(out * out).backward();
+    std::vector<Tensor> g{out.detach(), x.grad()};
+    for (auto& [name, p] : m.named_parameters()) g.push_back(p.grad());
+    return g;
+  };
+  std::vector<Tensor> composed_g = grads(true), fused_g = grads(false);
+  REQUIRE(composed_g.size() == fused_g.size());
+  for (size_t i = 0; i < fused_g.size(); ++i) CHECK(max_rel_diff(fused_g[i], composed_g[i]) <= 1e-12);
+  // Evaluation mode: no dropout, so a different output from training's.
+  m.eval();
+  dropout_gen.set_state(start);
+  CHECK(max_rel_diff(m.forward(x).out, composed_g[0]) > 1e-6);
 }

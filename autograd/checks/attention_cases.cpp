@@ -45,6 +45,13 @@ void add_attention_cases(std::vector<OpCase>& out, Generator& gen) {
       heads_view(2, 2, 4, 2)}, 0.7, false, 0);
   add("transposed k, strided v (copied)",
       {leaf({1, 2, 3, 2}, gen), transposed_leaf({1, 2, 4, 2}, gen), strided_leaf({1, 2, 4, 3}, gen)}, 0.7, true, 1);
+  // Dropout 0.4 on the probabilities: every evaluation starts from the same generator
+  // state, so the mask is fixed and the op a smooth function of q, k, v.
+  out.push_back({op, "causal, dropout 0.4 (fixed mask)", {leaf({1, 2, 5, 3}, gen), leaf({1, 2, 5, 3}, gen),
+                 leaf({1, 2, 5, 2}, gen)}, qkv_names, [](const std::vector<Tensor>& x) {
+                   Generator mask_gen(21);
+                   return scaled_dot_attention(x[0], x[1], x[2], 0.6, true, 0, Tensor(), 0.4, &mask_gen);
+                 }});
 }
 
 }  // namespace qkv

@@ -30,6 +30,7 @@
 
 #include "autograd/fast_math.h"
 #include "autograd/parallel.h"
+#include "autograd/keyed_random.h"
 #include "autograd/sgemm.h"
 #include "autograd/tape.h"
 #include "autograd/views.h"
@@ -188,6 +189,23 @@ void softmax_grad_row(const T* p, T* dp, T scale, int64_t n) {
   for (int64_t j = 0; j < n; ++j) dp[j] = p[j] * (dp[j] - dot) * scale;
 }
 
+// Dropout on the probabilities, as dropout() would draw it on the [B, H, T, S] weights of
+// the composed ops: element (b, h, t, j) kept with probability 1 - p and then scaled, from
+// one generator draw (key); the mask is recomputed in backward rather than kept.
+struct AttentionDropout {
+  bool on = false;
+  uint64_t key = 0, threshold = 0;
+  double keep_scale = 1;
+};
+
+// x[0, n) of row t of head (b, h) times the dropout mask (0 or keep_scale), into out.
+template <typename T>
+void drop_row(const AttentionDropout& drop, const Geometry& g, int64_t bh, int64_t t, const T* x, T* out, int64_t n) {
+  const uint64_t base = static_cast<uint64_t>((bh * g.T + t) * g.S), key = drop.key, threshold = drop.threshold;
+  const T scale = static_cast<T>(drop.keep_scale);
+  for (int64_t j = 0; j < n; ++j) out[j] = keyed_bits(key, base + j) < threshold ? T(0) : x[j] * scale;
+}
+
 // Items (row blocks, or heads in backward) per parallel chunk: one per chunk when an item
 // is real work, all in one chunk when the whole call is tiny (gradcheck's shapes), where
 // waking a second thread costs more than the work.
@@ -200,12 +218,13 @@ int64_t attention_grain(int64_t multiply_adds_per_item) {
 // null (no grad: each thread works in a [64, S] scratch instead). In probs, the keys
 // past those a row block sees are left unwritten: backward never reads them.
 template <typename T>
-void attention_forward(const Geometry& g, const Masks& masks, T scale, const Heads<T>& q, const Heads<T>& k,
-                       const Heads<T>& v, const Heads<T>& out, T* probs) {
+void attention_forward(const Geometry& g, const Masks& masks, T scale, const AttentionDropout& drop,
+                       const Heads<T>& q, const Heads<T>& k, const Heads<T>& v, const Heads<T>& out, T* probs) {
   const int64_t blocks = g.blocks();
   const int64_t grain = attention_grain(std::min<int64_t>(kRowBlock, g.T) * g.S * (g.e + g.ev));
   parallel_for(g.B * g.H * blocks, grain, [&](int64_t lo, int64_t hi) {
     std::vector<T> scratch(probs ? 0 : kRowBlock * g.S);
+    std::vector<T> dropped(drop.on ? kRowBlock * g.S : 0);  // the block's probabilities after dropout
     for (int64_t i = lo; i < hi; ++i) {
       const int64_t bh = i / blocks, b = bh / g.H, h = bh % g.H, kv = h / g.group();
       const int64_t r0 = (i % blocks) * kRowBlock, rows = g.block_rows(r0);
@@ -218,19 +237,26 @@ void attention_forward(const Geometry& g, const Masks& masks, T scale, const Hea
       gemm(q.at(b, h).from_row(r0), false, k.at(b, kv), true, p, g.S, rows, n, g.e, T(0));
       for (int64_t r = 0; r < rows; ++r)
         softmax_row(p + r * g.S, scale, masks.visible(r0 + r), masks.padding(b), n);
-      gemm(row_major<T>(p, g.S), false, v.at(b, kv), false, out.rows(b, h, r0), out.row_stride, rows, g.ev, n, T(0));
+      const T* used = p;
+      if (drop.on) {
+        for (int64_t r = 0; r < rows; ++r) drop_row(drop, g, bh, r0 + r, p + r * g.S, dropped.data() + r * g.S, n);
+        used = dropped.data();
+      }
+      gemm(row_major<T>(used, g.S), false, v.at(b, kv), false, out.rows(b, h, r0), out.row_stride, rows, g.ev, n,
+           T(0));
     }
   });
 }
 
 // The gradients of q, k and v (each optional: an undefined Heads is skipped) from dO.
 template <typename T>
-void attention_backward(const Geometry& g, const Masks& masks, T scale, const Heads<T>& q, const Heads<T>& k,
-                        const Heads<T>& v, const Heads<T>& d_out, const T* probs, const Heads<T>& dq,
-                        const Heads<T>& dk, const Heads<T>& dv) {
+void attention_backward(const Geometry& g, const Masks& masks, T scale, const AttentionDropout& drop,
+                        const Heads<T>& q, const Heads<T>& k, const Heads<T>& v, const Heads<T>& d_out,
+                        const T* probs, const Heads<T>& dq, const Heads<T>& dk, const Heads<T>& dv) {
   const int64_t grain = attention_grain(g.group() * g.T * g.S * (2 * g.e + 2 * g.ev));
   parallel_for(g.B * g.Hkv, grain, [&](int64_t lo, int64_t hi) {
     std::vector<T> ds(kRowBlock * g.S);  // dP, then dS, of one block
+    std::vector<T> dropped(drop.on ? kRowBlock * g.S : 0);  // the block's probabilities after dropout
     for (int64_t i = lo; i < hi; ++i) {
       const int64_t b = i / g.Hkv, kv = i % g.Hkv;
       // Every query head of the group adds into dk and dv (keys past a block's last row
@@ -244,12 +270,23 @@ void attention_backward(const Geometry& g, const Masks& masks, T scale, const He
             if (dq.base) dq.zero_rows(b, h, r0, r0 + rows, g.e);
             continue;
           }
-          const Matrix<T> p = row_major(probs + ((b * g.H + h) * g.T + r0) * g.S, g.S);
+          const int64_t bh = b * g.H + h;
+          const Matrix<T> p = row_major(probs + (bh * g.T + r0) * g.S, g.S);
           const Matrix<T> d_o = d_out.at(b, h).from_row(r0);
-          if (dv.base) gemm(p, true, d_o, false, dv.ptr(b, kv), dv.row_stride, n, g.ev, rows, T(1));
+          // out = dropout(P) v: dv takes the dropped probabilities, dP the mask (recomputed).
+          Matrix<T> used = p;
+          if (drop.on) {
+            for (int64_t r = 0; r < rows; ++r)
+              drop_row(drop, g, bh, r0 + r, p.ptr + r * g.S, dropped.data() + r * g.S, n);
+            used = row_major<T>(dropped.data(), g.S);
+          }
+          if (dv.base) gemm(used, true, d_o, false, dv.ptr(b, kv), dv.row_stride, n, g.ev, rows, T(1));
           if (!dq.base && !dk.base) continue;
           gemm(d_o, false, v.at(b, kv), true, ds.data(), n, rows, n, g.ev, T(0));
-          for (int64_t r = 0; r < rows; ++r) softmax_grad_row(p.ptr + r * g.S, ds.data() + r * n, scale, n);
+          for (int64_t r = 0; r < rows; ++r) {
+            if (drop.on) drop_row(drop, g, bh, r0 + r, ds.data() + r * n, ds.data() + r * n, n);
+            softmax_grad_row(p.ptr + r * g.S, ds.data() + r * n, scale, n);
+          }
           if (dq.base)
             gemm(row_major<T>(ds.data(), n), false, k.at(b, kv), false, dq.rows(b, h, r0), dq.row_stride, rows, g.e,
                  n, T(0));
@@ -294,26 +331,31 @@ Masks masks_of(bool causal, int64_t past, int64_t S, const Tensor& key_padding) 
 }  // namespace
 
 Tensor scaled_dot_attention(const Tensor& q, const Tensor& k, const Tensor& v, double scale, bool causal,
-                            int64_t past, const Tensor& key_padding) {
+                            int64_t past, const Tensor& key_padding, double dropout_p, Generator* dropout_gen) {
   const Geometry g = check_inputs(q, k, v, past, key_padding);
   const Masks masks = masks_of(causal, past, g.S, key_padding);
+  check(dropout_p >= 0.0 && dropout_p < 1.0, "{}: dropout must be in [0, 1), got {}", kOp, dropout_p);
+  check(dropout_p == 0.0 || dropout_gen != nullptr, "{}: dropout {} needs a generator", kOp, dropout_p);
+  AttentionDropout drop;
+  if (dropout_p > 0.0) drop = {true, dropout_gen->next_u64(), drop_threshold(dropout_p), 1.0 / (1.0 - dropout_p)};
   const Tensor qr = blas_ready(q), kr = blas_ready(k), vr = blas_ready(v);
   Tensor out = empty_in_order_of(q, {g.B, g.H, g.T, g.ev});
   const bool grad = any_requires_grad(q, k, v);
   const Tensor probs = grad ? Tensor::empty({g.B, g.H, g.T, g.S}, q.dtype()) : Tensor();
   dispatch_float(q.dtype(), kOp, [&]<typename T>() {
-    attention_forward<T>(g, masks, static_cast<T>(scale), heads_of<T>(qr), heads_of<T>(kr), heads_of<T>(vr),
+    attention_forward<T>(g, masks, static_cast<T>(scale), drop, heads_of<T>(qr), heads_of<T>(kr), heads_of<T>(vr),
                          heads_of<T>(out), grad ? probs.data<T>() : nullptr);
   });
   if (grad)
-    record(kOp, out, [q, k, v, qr, kr, vr, probs, g, masks, scale](const Tensor& grad_out) {
+    record(kOp, out, [q, k, v, qr, kr, vr, probs, g, masks, scale, drop](const Tensor& grad_out) {
       const Tensor d_out = blas_ready(grad_out);
       Tensor dq = q.requires_grad() ? empty_in_order_of(q, q.shape()) : Tensor();
       Tensor dk = k.requires_grad() ? empty_in_order_of(k, k.shape()) : Tensor();
       Tensor dv = v.requires_grad() ? empty_in_order_of(v, v.shape()) : Tensor();
       dispatch_float(q.dtype(), kOp, [&]<typename T>() {
-        attention_backward<T>(g, masks, static_cast<T>(scale), heads_of<T>(qr), heads_of<T>(kr), heads_of<T>(vr),
-                              heads_of<T>(d_out), probs.data<T>(), heads_of<T>(dq), heads_of<T>(dk), heads_of<T>(dv));
+        attention_backward<T>(g, masks, static_cast<T>(scale), drop, heads_of<T>(qr), heads_of<T>(kr),
+                              heads_of<T>(vr), heads_of<T>(d_out), probs.data<T>(), heads_of<T>(dq), heads_of<T>(dk),
+                              heads_of<T>(dv));
       });
       accumulate_grad(q, dq, kOp);
       accumulate_grad(k, dk, kOp);

@@ -1,6 +1,7 @@
 // Fused scaled-dot-product attention: softmax(scale q k^T + masks) v in one op and one
 // tape entry, without materialising the scores, masks or their gradients as tensors.
 #pragma once
+#include "autograd/generator.h"
 #include "autograd/tensor.h"
 
 namespace qkv {
@@ -13,7 +14,12 @@ namespace qkv {
 // A query that sees no key at all gets zeros and passes back a zero gradient. Equals
 // softmax(masked_fill(matmul(q, k^T) * scale, masks, -inf)) v of the composed ops.
 // Saves the probabilities [B, H, T, S] for backward (only when it records).
+// dropout_p > 0 (training): dropout on the probabilities before they weight v, drawn from
+// dropout_gen exactly as dropout(softmax(...), dropout_p, true, *dropout_gen) would on the
+// composed ops' [B, H, T, S] weights (one generator draw; same mask, same results); the
+// mask is recomputed in backward, not kept.
 Tensor scaled_dot_attention(const Tensor& q, const Tensor& k, const Tensor& v, double scale, bool causal = false,
-                            int64_t past = 0, const Tensor& key_padding = Tensor());
+                            int64_t past = 0, const Tensor& key_padding = Tensor(), double dropout_p = 0.0,
+                            Generator* dropout_gen = nullptr);
 
 }  // namespace qkv

@@ -1,26 +1,11 @@
 #include "autograd/ops/dropout.h"
 
-#include <cmath>
-
+#include "autograd/keyed_random.h"
 #include "autograd/loops.h"
 #include "autograd/parallel.h"
 #include "autograd/tape.h"
 
 namespace qkv {
-namespace {
-
-// Element i's 53 random bits for the call keyed by `key`: SplitMix64's output function at
-// state key + (i + 1) * gamma, i.e. element i of a SplitMix64 stream seeded by key. A pure
-// function of (key, i), so threads can draw any range, in any order. As a uniform in
-// [0, 1) it is bits * 2^-53; the caller compares the bits as integers (vectorises).
-inline uint64_t keyed_bits(uint64_t key, uint64_t i) {
-  uint64_t z = key + (i + 1) * 0x9e3779b97f4a7c15ULL;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return (z ^ (z >> 31)) >> 11;
-}
-
-}  // namespace
 
 // p == 1 is rejected rather than returning zeros: the 1/(1-p) scale is undefined there
 // and a layer that drops everything is a configuration mistake, not a model.
@@ -35,8 +20,7 @@ Tensor dropout(const Tensor& x, double p, bool training, Generator& gen) {
   // (Drawing every element from the generator serially took a fifth of a gpt-small step.)
   Tensor mask = Tensor::empty(x.shape(), x.dtype());
   const uint64_t key = gen.next_u64();
-  // bits * 2^-53 < p  <=>  bits < ceil(p * 2^53): p * 2^53 is exact in double.
-  const auto threshold = static_cast<uint64_t>(std::ceil(p * 0x1.0p53));
+  const uint64_t threshold = drop_threshold(p);
   dispatch_float(x.dtype(), "dropout", [&]<typename T>() {
     T* m = mask.data<T>();
     const T scale = static_cast<T>(1.0 / (1.0 - p));
