@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <functional>
 #include <limits>
 
 #include "autograd/autograd.h"
@@ -88,6 +89,28 @@ double max_rel_diff(const Tensor& a, const Tensor& b) {
 }
 
 bool same_bits(const Tensor& a, const Tensor& b) { return a.to_vector<double>() == b.to_vector<double>(); }
+
+// A layer's output (from forward(need_weights)) and the gradients of sum(out^2) for x and
+// every parameter; then the composed path (need_weights) against the fused one, to 1e-12.
+// need_weights keeps MultiHeadAttention on the composed ops, so the two can be compared.
+std::vector<Tensor> output_and_grads(nn::MultiHeadAttention& m, const Tensor& x,
+                                     const std::function<Tensor(bool need_weights)>& forward, bool need_weights) {
+  m.zero_grad();
+  x.zero_grad();
+  Tensor out = forward(need_weights);
+  sum(out * out).backward();
+  std::vector<Tensor> g{out.detach(), x.grad()};
+  for (auto& [name, p] : m.named_parameters()) g.push_back(p.grad());
+  return g;
+}
+
+std::vector<Tensor> check_fused_equals_composed(nn::MultiHeadAttention& m, const Tensor& x,
+                                                const std::function<Tensor(bool need_weights)>& forward) {
+  std::vector<Tensor> composed_g = output_and_grads(m, x, forward, true), fused_g = output_and_grads(m, x, forward, false);
+  REQUIRE(composed_g.size() == fused_g.size());
+  for (size_t i = 0; i < fused_g.size(); ++i) CHECK(max_rel_diff(fused_g[i], composed_g[i]) <= 1e-12);
+  return composed_g;
+}
 
 const std::vector<Problem>& problems() {
   static const std::vector<Problem> all = {
@@ -251,18 +274,7 @@ TEST_CASE("MultiHeadAttention: the fused path equals the composed path", "[fused
       Tensor first = m.forward(x.slice(1, 0, 4), memory, pad, &cache, need_weights).out;
       return concat({first, m.forward(x.slice(1, 4, T), memory, pad, &cache, need_weights).out}, 1);
     };
-    auto grads = [&](bool need_weights) {
-      m.zero_grad();
-      x.zero_grad();
-      Tensor out = forward(need_weights);
-      sum(out * out).backward();
-      std::vector<Tensor> g{out.detach(), x.grad()};
-      for (auto& [name, p] : m.named_parameters()) g.push_back(p.grad());
-      return g;
-    };
-    std::vector<Tensor> composed_g = grads(true), fused_g = grads(false);
-    REQUIRE(composed_g.size() == fused_g.size());
-    for (size_t i = 0; i < fused_g.size(); ++i) CHECK(max_rel_diff(fused_g[i], composed_g[i]) <= 1e-12);
+    check_fused_equals_composed(m, x, forward);
   }
 }
 
@@ -280,19 +292,10 @@ TEST_CASE("MultiHeadAttention with attention dropout: the fused path equals the 
   m.train();
   Tensor x = randn({B, T, d}, gen, DType::f64).requires_grad_();
   const Generator::State start = dropout_gen.state();
-  auto grads = [&](bool need_weights) {  // need_weights keeps the composed ops
-    dropout_gen.set_state(start);
-    m.zero_grad();
-    x.zero_grad();
-    Tensor out = m.forward(x, Tensor(), Tensor(), nullptr, need_weights).out;
-    sum(out * out).backward();
-    std::vector<Tensor> g{out.detach(), x.grad()};
-    for (auto& [name, p] : m.named_parameters()) g.push_back(p.grad());
-    return g;
-  };
-  std::vector<Tensor> composed_g = grads(true), fused_g = grads(false);
-  REQUIRE(composed_g.size() == fused_g.size());
-  for (size_t i = 0; i < fused_g.size(); ++i) CHECK(max_rel_diff(fused_g[i], composed_g[i]) <= 1e-12);
+  const std::vector<Tensor> composed_g = check_fused_equals_composed(m, x, [&](bool need_weights) {
+    dropout_gen.set_state(start);  // both paths draw from the same generator state
+    return m.forward(x, Tensor(), Tensor(), nullptr, need_weights).out;
+  });
   // Evaluation mode: no dropout, so a different output from training's.
   m.eval();
   dropout_gen.set_state(start);
