@@ -25,13 +25,11 @@
 #include <cmath>
 #include <limits>
 #include <optional>
-#include <type_traits>
 #include <vector>
 
 #include "autograd/fast_math.h"
-#include "autograd/parallel.h"
 #include "autograd/keyed_random.h"
-#include "autograd/sgemm.h"
+#include "autograd/parallel.h"
 #include "autograd/tape.h"
 #include "autograd/views.h"
 
@@ -108,20 +106,7 @@ void gemm(const Matrix<T>& a, bool transpose_a, const Matrix<T>& b, bool transpo
   auto flag = [](const Matrix<T>& x, bool transpose) {
     return transpose == (x.trans == CblasNoTrans) ? CblasTrans : CblasNoTrans;
   };
-  if constexpr (std::is_same_v<T, float>) {
-    if (own_sgemm_suits(m, n, k, flag(a, transpose_a) == CblasTrans)) {  // these per-block products are small: see autograd/sgemm.h
-      own_sgemm({a.ptr, flag(a, transpose_a) == CblasTrans, a.ld}, {b.ptr, flag(b, transpose_b) == CblasTrans, b.ld}, c,
-                ldc, m, n, k, beta != T(0));
-      return;
-    }
-  }
-  const blasint M = m, N = n, K = k, lda = a.ld, ldb = b.ld, ldC = ldc;
-  if constexpr (std::is_same_v<T, float>)
-    cblas_sgemm(CblasRowMajor, flag(a, transpose_a), flag(b, transpose_b), M, N, K, T(1), a.ptr, lda, b.ptr, ldb,
-                beta, c, ldC);
-  else
-    cblas_dgemm(CblasRowMajor, flag(a, transpose_a), flag(b, transpose_b), M, N, K, T(1), a.ptr, lda, b.ptr, ldb,
-                beta, c, ldC);
+  gemm_into(flag(a, transpose_a), a.ptr, a.ld, flag(b, transpose_b), b.ptr, b.ld, c, ldc, m, n, k, beta != T(0));
 }
 
 struct Geometry {

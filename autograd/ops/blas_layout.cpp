@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <climits>
 
+#include "autograd/sgemm.h"
 #include "autograd/views.h"
 
 namespace qkv {
@@ -25,6 +26,26 @@ Tensor blas_ready(const Tensor& x) {
   Tensor c = Tensor::empty(x.shape(), x.dtype());
   copy_(c, x);
   return c;
+}
+
+template <>
+void gemm_into<float>(CBLAS_TRANSPOSE trans_a, const float* a, int64_t lda, CBLAS_TRANSPOSE trans_b, const float* b,
+                      int64_t ldb, float* c, int64_t ldc, int64_t m, int64_t n, int64_t k, bool accumulate) {
+  if (own_sgemm_suits(m, n, k, trans_a == CblasTrans)) {  // small products: our kernel beats OpenBLAS's per-call cost
+    own_sgemm({a, trans_a == CblasTrans, lda}, {b, trans_b == CblasTrans, ldb}, c, ldc, m, n, k, accumulate);
+    return;
+  }
+  cblas_sgemm(CblasRowMajor, trans_a, trans_b, static_cast<blasint>(m), static_cast<blasint>(n),
+              static_cast<blasint>(k), 1.0f, a, static_cast<blasint>(lda), b, static_cast<blasint>(ldb),
+              accumulate ? 1.0f : 0.0f, c, static_cast<blasint>(ldc));
+}
+
+template <>
+void gemm_into<double>(CBLAS_TRANSPOSE trans_a, const double* a, int64_t lda, CBLAS_TRANSPOSE trans_b, const double* b,
+                       int64_t ldb, double* c, int64_t ldc, int64_t m, int64_t n, int64_t k, bool accumulate) {
+  cblas_dgemm(CblasRowMajor, trans_a, trans_b, static_cast<blasint>(m), static_cast<blasint>(n),
+              static_cast<blasint>(k), 1.0, a, static_cast<blasint>(lda), b, static_cast<blasint>(ldb),
+              accumulate ? 1.0 : 0.0, c, static_cast<blasint>(ldc));
 }
 
 }  // namespace qkv

@@ -21,4 +21,12 @@ std::optional<BlasLayout> blas_layout(const Tensor& x);
 // x itself when BLAS can read its matrices in place, else a contiguous copy (not recorded).
 Tensor blas_ready(const Tensor& x);
 
+// c[m, n] (row stride ldc) = op(a) op(b), or c += op(a) op(b) when accumulate; op(x) is
+// x as stored (NoTrans, row stride ld) or the transpose of what is stored (Trans, ld its
+// row stride). Small float products go to own_sgemm (autograd/sgemm.h), the rest to BLAS.
+// Defined for float and double.
+template <typename T>
+void gemm_into(CBLAS_TRANSPOSE trans_a, const T* a, int64_t lda, CBLAS_TRANSPOSE trans_b, const T* b, int64_t ldb, T* c,
+               int64_t ldc, int64_t m, int64_t n, int64_t k, bool accumulate);
+
 }  // namespace qkv

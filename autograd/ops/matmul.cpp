@@ -9,14 +9,12 @@
 
 #include <climits>
 #include <optional>
-#include <type_traits>
 
 #include "autograd/factory.h"
 #include "autograd/ops/blas_layout.h"
 #include "autograd/ops/binary.h"
 #include "autograd/ops/reduce.h"
 #include "autograd/parallel.h"
-#include "autograd/sgemm.h"
 #include "autograd/tape.h"
 #include "autograd/views.h"
 
@@ -49,16 +47,7 @@ BlasMatrix<T> blas_matrix(const Tensor& x, int64_t offset) {
 // c[m, n] = a[m, k] b[k, n] (+ c when accumulate), c row-major and contiguous.
 template <typename T>
 void gemm(const BlasMatrix<T>& a, const BlasMatrix<T>& b, T* c, int64_t m, int64_t n, int64_t k, bool accumulate) {
-  const T beta = accumulate ? 1 : 0;
-  if constexpr (std::is_same_v<T, float>) {
-    if (own_sgemm_suits(m, n, k, a.trans == CblasTrans)) {  // small products: our kernel beats OpenBLAS's per-call overhead
-      own_sgemm({a.ptr, a.trans == CblasTrans, a.ld}, {b.ptr, b.trans == CblasTrans, b.ld}, c, n, m, n, k, accumulate);
-      return;
-    }
-    cblas_sgemm(CblasRowMajor, a.trans, b.trans, m, n, k, 1.0f, a.ptr, a.ld, b.ptr, b.ld, beta, c, n);
-  } else {
-    cblas_dgemm(CblasRowMajor, a.trans, b.trans, m, n, k, 1.0, a.ptr, a.ld, b.ptr, b.ld, beta, c, n);
-  }
+  gemm_into(a.trans, a.ptr, a.ld, b.trans, b.ptr, b.ld, c, n, m, n, k, accumulate);
 }
 
 // Every row of the contiguous [rows, n] block c set to bias [n] (the Linear layer's
