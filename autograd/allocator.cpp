@@ -35,6 +35,14 @@ struct ProfileTimer {
   }
 };
 
+// Returns a free list's blocks (of size class cls) to the system; the caller holds c.mu.
+void free_blocks(Cache& c, std::size_t cls, std::vector<void*>& blocks) {
+  for (void* p : blocks) std::free(p);
+  c.stats.system_frees += static_cast<int64_t>(blocks.size());
+  c.stats.bytes_cached -= static_cast<int64_t>(cls * blocks.size());
+  blocks.clear();
+}
+
 }  // namespace
 
 std::size_t rounded_size(std::size_t bytes) {
@@ -69,20 +77,12 @@ void* allocate(std::size_t bytes) {
       c.stats.peak_bytes_in_use = std::max(c.stats.peak_bytes_in_use, c.stats.bytes_in_use);
       return p;
     }
-  }
-  {
     // Going to the system: first return idle blocks of the classes just below, which a
     // varying shape has left behind (the larger block about to be made can serve their
     // requests later, see above). Fixed shapes stop missing after warm-up, so a steady
     // step never gets here.
-    std::lock_guard<std::mutex> lock(c.mu);
-    for (auto& [cls, blocks] : c.free_lists) {
-      if (cls >= size || cls * 2 < size) continue;
-      for (void* b : blocks) std::free(b);
-      c.stats.system_frees += static_cast<int64_t>(blocks.size());
-      c.stats.bytes_cached -= static_cast<int64_t>(cls * blocks.size());
-      blocks.clear();
-    }
+    for (auto& [cls, blocks] : c.free_lists)
+      if (cls < size && cls * 2 >= size) free_blocks(c, cls, blocks);
   }
   void* p = std::aligned_alloc(kAlign, size);
   if (!p) {
@@ -121,12 +121,7 @@ AllocatorStats stats() {
 void release_cached() {
   Cache& c = cache();
   std::lock_guard<std::mutex> lock(c.mu);
-  for (auto& [size, blocks] : c.free_lists) {
-    for (void* p : blocks) std::free(p);
-    c.stats.system_frees += static_cast<int64_t>(blocks.size());
-    c.stats.bytes_cached -= static_cast<int64_t>(size * blocks.size());
-    blocks.clear();
-  }
+  for (auto& [size, blocks] : c.free_lists) free_blocks(c, size, blocks);
 }
 
 }  // namespace qkv::allocator

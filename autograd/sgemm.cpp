@@ -9,9 +9,10 @@
 // FMA ports' rate (85-90% of this machine's measured FMA peak with its operands in cache).
 // A is read in place (its 6 rows through their own pointers, either layout): in these
 // products each element of A meets only n = 64..512 columns, and packing A (the first
-// version did) took a third of the kernel's time. B is read in place too when its rows are contiguous; transposed (the Linear
-// layer's weight in the forward pass) it is packed into zero-padded 64-wide panels first,
-// since reading it in place would be a gather, and the panel serves every row of A.
+// version did) took a third of the kernel's time. B is read in place too when its rows
+// are contiguous; transposed (the Linear layer's weight in the forward pass) it is packed
+// into zero-padded 64-wide panels first, since reading it in place would be a gather, and
+// the panel serves every row of A.
 // Partial tiles are written with masked stores.
 #include "autograd/sgemm.h"
 
@@ -33,32 +34,35 @@ namespace {
 constexpr int kMr = 6;               // rows of the register tile
 constexpr int kVectors = 4;          // zmm vectors across the tile
 constexpr int kNr = 16 * kVectors;   // columns of the register tile
-constexpr int64_t kKc = 384;         // depth of a packed slice: covers k of most Linear layers in one pass over C
+constexpr int64_t kKc = 384;         // depth of a slice: k of most Linear layers in one pass over C
 constexpr int64_t kSerialWork = int64_t{1} << 18;  // below this many multiply-adds, one thread
 
 // B's packing buffer, one per thread, grown to the largest product seen and then
 // reused: steady-state training makes no allocations here.
-struct PackBuffers {
+class PackBuffer {
+ public:
+  // At least `floats` floats, 64-byte aligned.
+  float* reserve(int64_t floats) {
+    if (floats > size_) {
+      const size_t bytes = (static_cast<size_t>(floats) * sizeof(float) + 63) / 64 * 64;
+      data_.reset(static_cast<float*>(std::aligned_alloc(64, bytes)));
+      if (!data_) throw std::bad_alloc();
+      size_ = floats;
+    }
+    return data_.get();
+  }
+
+ private:
   struct Free {
     void operator()(float* p) const { std::free(p); }
   };
-  std::unique_ptr<float[], Free> b;
-  int64_t b_size = 0;
-
-  static float* grow(std::unique_ptr<float[], Free>& buf, int64_t& size, int64_t need) {
-    if (need > size) {
-      const size_t bytes = (static_cast<size_t>(need) * sizeof(float) + 63) / 64 * 64;
-      buf.reset(static_cast<float*>(std::aligned_alloc(64, bytes)));
-      if (!buf) throw std::bad_alloc();
-      size = need;
-    }
-    return buf.get();
-  }
+  std::unique_ptr<float[], Free> data_;
+  int64_t size_ = 0;
 };
 
-PackBuffers& pack_buffers() {
-  thread_local PackBuffers buffers;
-  return buffers;
+PackBuffer& pack_buffer() {
+  thread_local PackBuffer buffer;
+  return buffer;
 }
 
 // The 16 x 16 block r[i][j] (16 vectors) transposed in registers: r[j][i] afterwards.
@@ -103,7 +107,8 @@ __attribute__((target("avx512f"))) void pack_transposed_b(const SgemmOperand& b,
         const __mmask16 mask = static_cast<__mmask16>((1u << depth) - 1);
         __m512 r[16];
         for (int i = 0; i < 16; ++i)
-          r[i] = i < live ? _mm512_maskz_loadu_ps(mask, b.ptr + (j0 + q + c0 + i) * b.ld + p0 + p) : _mm512_setzero_ps();
+          r[i] = i < live ? _mm512_maskz_loadu_ps(mask, b.ptr + (j0 + q + c0 + i) * b.ld + p0 + p)
+                          : _mm512_setzero_ps();
         transpose16(r);
         for (int64_t i = 0; i < depth; ++i) _mm512_store_ps(d + (p + i) * kNr + c0, r[i]);
       }
@@ -160,11 +165,7 @@ constexpr MicroKernel kKernels[kVectors] = {micro_kernel<1>, micro_kernel<2>, mi
 void gemm_block(const SgemmOperand& a, const SgemmOperand& b, float* c, int64_t ldc, int64_t i0, int64_t i1, int64_t j0,
                 int64_t j1, int64_t k, bool accumulate) {
   const int64_t cols = j1 - j0;
-  float* packed = nullptr;
-  if (b.transposed) {
-    PackBuffers& buf = pack_buffers();
-    packed = PackBuffers::grow(buf.b, buf.b_size, (cols + kNr - 1) / kNr * kNr * std::min(k, kKc));
-  }
+  float* packed = b.transposed ? pack_buffer().reserve((cols + kNr - 1) / kNr * kNr * std::min(k, kKc)) : nullptr;
   // Element (i, p) of A is at a.ptr[i * row_step + p * k_step].
   const int64_t row_step = a.transposed ? 1 : a.ld, k_step = a.transposed ? a.ld : 1;
   for (int64_t p0 = 0; p0 < k; p0 += kKc) {
@@ -180,8 +181,8 @@ void gemm_block(const SgemmOperand& a, const SgemmOperand& b, float* c, int64_t 
       const float* b_panel = packed ? packed + jq * kc : b.ptr + p0 * b.ld + j0 + jq;
       const int64_t b_step = packed ? kNr : b.ld;
       for (int64_t i = i0; i < i1; i += kMr)
-        kernel(kc, a.ptr + i * row_step + p0 * k_step, row_step, k_step, b_panel, b_step, c + i * ldc + j0 + jq, ldc, add,
-               static_cast<int>(std::min<int64_t>(kMr, i1 - i)), last);
+        kernel(kc, a.ptr + i * row_step + p0 * k_step, row_step, k_step, b_panel, b_step, c + i * ldc + j0 + jq, ldc,
+               add, static_cast<int>(std::min<int64_t>(kMr, i1 - i)), last);
     }
   }
 }
