@@ -14,13 +14,13 @@
 #include "autograd/parallel.h"
 #include "autograd/profile.h"
 #include "autograd/tape.h"
-#include "data/batcher.h"
 #include "data/corpus.h"
 #include "optim/clip.h"
 #include "optim/factory.h"
 #include "optim/schedule.h"
 #include "train/metrics.h"
-#include "train/model_io.h"
+#include "train/checkpoint.h"
+#include "train/training_task.h"
 
 namespace qkv {
 namespace fs = std::filesystem;
@@ -77,20 +77,6 @@ class Progress {
   bool on_, tty_;
 };
 
-// Mean loss over `iters` validation batches; the same batches at every evaluation.
-double evaluate(nn::GPT& model, const data::LMBatcher& batches, int64_t iters, uint64_t seed) {
-  NoGradGuard no_grad;
-  model.eval();
-  Generator gen(seed);
-  double sum = 0;
-  for (int64_t i = 0; i < iters; ++i) {
-    data::LMBatch b = batches.next(gen);
-    sum += model.loss(b.x, b.y).item();
-  }
-  model.train();
-  return sum / static_cast<double>(iters);
-}
-
 void prune_checkpoints(const std::string& dir, int64_t keep) {
   std::vector<std::pair<int64_t, fs::path>> found;
   std::regex pattern(R"(ckpt-(\d+)\.h5)");
@@ -145,18 +131,13 @@ TrainResult train(const TrainOptions& options) {
   }
   fs::create_directories(tc.out);
 
-  // Data: the corpus, its tokenizer (the checkpoint's when resuming), token streams.
-  data::Corpus corpus = data::load_corpus(cfg.data.corpus, options.data_dir.empty() ? data::default_data_dir() : options.data_dir);
-  std::unique_ptr<data::Tokenizer> tokenizer = resumed ? data::load_tokenizer(resumed->tokenizer_blob)
-                                                       : data::build_tokenizer(cfg.data.tokenizer, corpus, cfg.data.vocab_size);
-  data::TokenizedCorpus tokens = data::tokenize(corpus, *tokenizer);
-  const int64_t B = tc.batch_size, T = cfg.model.block_size;
-  data::LMBatcher train_batches(std::move(tokens.train), B, T, "train");
-  data::LMBatcher val_batches(std::move(tokens.val), B, T, "val");
+  // Data and model: the task's (the tokenizer is the checkpoint's when resuming).
+  std::unique_ptr<TrainingTask> task =
+      make_training_task(cfg, options.data_dir.empty() ? data::default_data_dir() : options.data_dir,
+                         resumed ? data::load_tokenizer(resumed->tokenizer_blob) : nullptr);
+  nn::Module& model = task->model();
+  const data::Tokenizer& tokenizer = task->tokenizer();
 
-  // Model, optimizer, schedule, generators.
-  std::unique_ptr<nn::GPT> model = build_gpt(cfg, tokenizer->vocab_size());
-  model->train();
   optim::OptimizerSettings settings;
   settings.lr = cfg.optim.lr;
   settings.beta1 = cfg.optim.beta1;
@@ -164,7 +145,7 @@ TrainResult train(const TrainOptions& options) {
   settings.weight_decay = cfg.optim.weight_decay;
   settings.momentum = cfg.optim.momentum;
   if (cfg.optim.decay_embeddings) settings.decay_rule = optim::decay_matrices;
-  std::unique_ptr<optim::Optimizer> opt = optim::make_optimizer(cfg.optim.name, model->named_parameters(), settings);
+  std::unique_ptr<optim::Optimizer> opt = optim::make_optimizer(cfg.optim.name, model.named_parameters(), settings);
   optim::LrSchedule schedule = optim::make_schedule(cfg.optim.schedule, cfg.optim.lr, cfg.optim.min_lr,
                                                     cfg.optim.warmup_iters, cfg.optim.lr_decay_iters);
   Generator data_gen(static_cast<uint64_t>(tc.seed));
@@ -174,13 +155,13 @@ TrainResult train(const TrainOptions& options) {
   int64_t step = 0, tokens_seen = 0;
   if (resumed) {
     try {
-      model->load_state_dict(resumed->params);
+      model.load_state_dict(resumed->params);
     } catch (const Error& e) {
       fail("train: --resume: the checkpoint in {} does not match the config: {}", tc.out, e.what());
     }
     opt->load_state_dict(resumed->optim);
     data_gen.set_state(resumed->rng.at("data"));
-    model->dropout_generator().set_state(resumed->rng.at("dropout"));
+    task->dropout_generator().set_state(resumed->rng.at("dropout"));
     step = resumed->step;
     tokens_seen = resumed->tokens_seen;
     result.best_val_loss = resumed->best_val_loss;
@@ -195,26 +176,24 @@ TrainResult train(const TrainOptions& options) {
     c.tokens_seen = tokens_seen;
     c.best_val_loss = result.best_val_loss;
     c.config_toml = config_toml;
-    c.params = model->state_dict();
+    c.params = model.state_dict();
     c.optim = opt->state_dict();
-    c.tokenizer_kind = tokenizer->kind();
-    c.tokenizer_vocab = tokenizer->vocab_size();
-    c.tokenizer_blob = tokenizer->serialize();
+    c.tokenizer_kind = tokenizer.kind();
+    c.tokenizer_vocab = tokenizer.vocab_size();
+    c.tokenizer_blob = tokenizer.serialize();
     c.rng["data"] = data_gen.state();
-    c.rng["dropout"] = model->dropout_generator().state();
+    c.rng["dropout"] = task->dropout_generator().state();
     save_checkpoint(path, c);
     return path;
   };
 
-  progress.message(fmt::format("qkv train: {} parameters, corpus {} ({} train / {} val tokens, vocab {}), {} threads",
-                               model->num_parameters(), corpus.origin, train_batches.num_tokens(),
-                               val_batches.num_tokens(), tokenizer->vocab_size(), num_threads()));
+  progress.message(fmt::format("qkv train: {} parameters, {}, {} threads", model.num_parameters(), task->describe(),
+                               num_threads()));
   SigintScope sigint;
   profile::set_enabled(options.profile);
   profile::reset();
   double train_seconds = 0, window_seconds = 0;
-  int64_t window_tokens = 0, steps_this_run = 0;
-  const int64_t tokens_per_step = B * T * tc.grad_accum;
+  int64_t window_tokens = 0, steps_this_run = 0, tokens_this_run = 0;
 
   while (step < tc.max_iters) {
     if (g_stop) {
@@ -226,13 +205,10 @@ TrainResult train(const TrainOptions& options) {
     const double lr = schedule.at(step);
     opt->set_lr(lr);
     double loss_sum = 0;
+    int64_t step_tokens = 0;
     for (int64_t micro = 0; micro < tc.grad_accum; ++micro) {
-      data::LMBatch batch;
-      {
-        profile::Scope data(profile::Family::other);  // drawing the batch
-        batch = train_batches.next(data_gen);
-      }
-      Tensor loss = model->loss(batch.x, batch.y);
+      auto [loss, tokens] = task->train_loss(data_gen);
+      step_tokens += tokens;
       double value = loss.item();
       if (!std::isfinite(value)) {
         tape().clear();
@@ -252,16 +228,17 @@ TrainResult train(const TrainOptions& options) {
     profile::step_end();
     ++step;
     ++steps_this_run;
-    tokens_seen += tokens_per_step;
+    tokens_seen += step_tokens;
     const double dt = seconds_since(t0);
     train_seconds += dt;
     window_seconds += dt;
-    window_tokens += tokens_per_step;
+    window_tokens += step_tokens;
+    tokens_this_run += step_tokens;
     result.last_train_loss = loss_sum / static_cast<double>(tc.grad_accum);
 
     std::optional<double> val;
     if (step % tc.eval_interval == 0 || step == tc.max_iters) {
-      val = evaluate(*model, val_batches, tc.eval_iters, eval_seed);
+      val = task->validation_loss(tc.eval_iters, eval_seed);
       result.last_val_loss = *val;
       if (*val < result.best_val_loss) {
         result.best_val_loss = *val;
@@ -294,7 +271,7 @@ TrainResult train(const TrainOptions& options) {
   }
   result.steps = step;
   result.wall_s = seconds_since(started);
-  result.tokens_per_s = train_seconds > 0 ? static_cast<double>(tokens_per_step * steps_this_run) / train_seconds : 0;
+  result.tokens_per_s = train_seconds > 0 ? static_cast<double>(tokens_this_run) / train_seconds : 0;
   if (plot_loss_curves({{"run", metrics.path()}}, (fs::path(tc.out) / "loss.png").string(), tc.out))
     progress.message(fmt::format("loss curves: {}", (fs::path(tc.out) / "loss.png").string()));
   return result;

@@ -1,0 +1,69 @@
+#include "data/pair_batcher.h"
+
+#include <algorithm>
+
+#include "autograd/error.h"
+
+namespace qkv::data {
+
+SpecialIds special_ids(int64_t tokenizer_vocab_size) {
+  const auto v = static_cast<int32_t>(tokenizer_vocab_size);
+  return {v, v + 1, v + 2, tokenizer_vocab_size + 3};
+}
+
+PairBatcher::PairBatcher(std::vector<EncodedPair> pairs, int64_t batch_size, int64_t max_len, SpecialIds ids,
+                         std::string split)
+    : batch_size_(batch_size), max_len_(max_len), ids_(ids) {
+  check(batch_size > 0 && max_len > 1, "pair batcher: batch_size and block_size must be positive, got {} and {}",
+        batch_size, max_len);
+  const size_t limit = static_cast<size_t>(max_len) - 1;  // room for eos (source) or bos (target)
+  for (EncodedPair& p : pairs) {
+    if (p.src.empty() || p.tgt.empty() || p.src.size() > limit || p.tgt.size() > limit)
+      ++dropped_;
+    else
+      pairs_.push_back(std::move(p));
+  }
+  check(!pairs_.empty(), "pair batcher: the {} split has no pair that fits block_size {} ({} pairs were longer)", split,
+        max_len, dropped_);
+}
+
+PairBatch PairBatcher::frame(const std::vector<const EncodedPair*>& rows) const {
+  size_t S = 0, T = 0;
+  for (const EncodedPair* p : rows) {
+    S = std::max(S, p->src.size() + 1);
+    T = std::max(T, p->tgt.size() + 1);
+  }
+  const auto B = static_cast<int64_t>(rows.size());
+  std::vector<int64_t> src(rows.size() * S, ids_.pad), in(rows.size() * T, ids_.pad), out(rows.size() * T, ids_.pad);
+  PairBatch batch;
+  for (size_t b = 0; b < rows.size(); ++b) {
+    const EncodedPair& p = *rows[b];
+    std::copy(p.src.begin(), p.src.end(), src.begin() + static_cast<std::ptrdiff_t>(b * S));
+    src[b * S + p.src.size()] = ids_.eos;
+    in[b * T] = ids_.bos;
+    std::copy(p.tgt.begin(), p.tgt.end(), in.begin() + static_cast<std::ptrdiff_t>(b * T + 1));
+    std::copy(p.tgt.begin(), p.tgt.end(), out.begin() + static_cast<std::ptrdiff_t>(b * T));
+    out[b * T + p.tgt.size()] = ids_.eos;
+    batch.target_tokens += static_cast<int64_t>(p.tgt.size()) + 1;
+  }
+  batch.src = Tensor::from(src, {B, static_cast<int64_t>(S)});
+  batch.tgt_in = Tensor::from(in, {B, static_cast<int64_t>(T)});
+  batch.tgt_out = Tensor::from(out, {B, static_cast<int64_t>(T)});
+  return batch;
+}
+
+PairBatch PairBatcher::next(Generator& gen) const {
+  std::vector<const EncodedPair*> rows;
+  for (int64_t b = 0; b < batch_size_; ++b) rows.push_back(&pairs_[gen.next_u64() % pairs_.size()]);
+  return frame(rows);
+}
+
+PairBatch PairBatcher::slice(size_t first, size_t count) const {
+  check(first < pairs_.size() && count > 0, "pair batcher: slice [{}, {}) outside the {} pairs", first, first + count,
+        pairs_.size());
+  std::vector<const EncodedPair*> rows;
+  for (size_t i = first; i < std::min(first + count, pairs_.size()); ++i) rows.push_back(&pairs_[i]);
+  return frame(rows);
+}
+
+}  // namespace qkv::data

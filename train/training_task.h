@@ -1,0 +1,53 @@
+// What the training loop trains: a model, the batches it learns from and its loss. The
+// loop (trainer.cpp: schedule, clipping, evaluation, checkpoints, resume) is the same for
+// every task; a task knows its data and its model kind:
+//   lm           a GPT on a text corpus (model.kind = "gpt"), data/batcher.h's windows;
+//   translation  an encoder-decoder on sentence pairs (model.kind = "seq2seq"),
+//                data/pair_batcher.h's padded pairs, label-smoothed loss.
+#pragma once
+#include <memory>
+#include <string>
+
+#include "autograd/generator.h"
+#include "autograd/tensor.h"
+#include "data/tokenizer.h"
+#include "nn/module.h"
+#include "train/config.h"
+
+namespace qkv {
+
+class TrainingTask {
+ public:
+  virtual ~TrainingTask() = default;
+
+  virtual nn::Module& model() = 0;
+  virtual Generator& dropout_generator() = 0;
+
+  struct MicroBatch {
+    Tensor loss;         // scalar, recorded on the tape
+    int64_t tokens = 0;  // the tokens it trained on (tokens/s counts these)
+  };
+  // The loss of one training micro-batch drawn with `data_gen`.
+  virtual MicroBatch train_loss(Generator& data_gen) = 0;
+  // Mean loss over `iters` validation batches drawn from a generator seeded with `seed`:
+  // the same batches at every evaluation. Runs in eval mode, without recording.
+  virtual double validation_loss(int64_t iters, uint64_t seed) = 0;
+  // The data part of the trainer's opening line: corpus, split sizes, vocabulary.
+  virtual std::string describe() const = 0;
+
+  const data::Tokenizer& tokenizer() const { return *tokenizer_; }
+
+ protected:
+  std::unique_ptr<data::Tokenizer> tokenizer_;
+};
+
+// The task cfg.model.kind asks for, with its model built (train mode) and its data
+// loaded. `tokenizer`: the checkpoint's when resuming; null builds one from the corpus.
+std::unique_ptr<TrainingTask> make_training_task(const RunConfig& cfg, const std::string& data_dir,
+                                                 std::unique_ptr<data::Tokenizer> tokenizer);
+
+// The language-modelling task (lm_task.cpp).
+std::unique_ptr<TrainingTask> make_lm_task(const RunConfig& cfg, const std::string& data_dir,
+                                           std::unique_ptr<data::Tokenizer> tokenizer);
+
+}  // namespace qkv
