@@ -8,16 +8,18 @@
 //   web-es   WEB -> RV1909   checked by kjv-es's verdicts at the same references: 30,787
 //   kjv-web  KJV -> WEB      paired by reference only: 31,095
 // WEB shares KJV's verse numbering, but its Strong's numbers follow the Hebrew one (its
-// Exodus 8:1 carries the numbers of Hebrew 8:1, English 8:5; its psalm titles count as
-// verse 1), so they would drop thousands of good pairs: web-es borrows kjv-es's verdicts
-// (the Spanish verse at a reference is the same in both) and kjv-web needs no check.
+// Exodus 8:1 carries the numbers of English 8:5, Hebrew 8:1; in a psalm with a title,
+// verse 1 carries the title's), so they would drop thousands of good pairs: web-es borrows
+// kjv-es's verdicts (the Spanish verse at a reference is the same in both) and kjv-web,
+// whose modules number alike, needs no check.
 //
 // RV1909 prints psalm titles inline in verse 1 where KJV and WEB mark them as titles
 // (osis.h keeps those apart): a title is put in front of the source verse when the target
 // module marks none, so both sides of the pair carry it.
 //
 // The split is the monolingual datasets' split by book (book_split), so no test verse
-// is ever in training. Next to each split, NAME.ref lists each pair's reference.
+// is ever in training. Next to each split, {split}.ref lists each pair's reference;
+// dropped.tsv lists the pairs a check dropped (reference, verdict, overlap, source, target).
 // README.md says what was done; manifest.txt (written last) records the counts and file
 // sizes, and a folder whose manifest matches its files is reused (dataset_folder.h).
 #pragma once
