@@ -88,7 +88,8 @@ int run_data(const DataArgs& args) {
 Runner add_data_command(CLI::App& app) {
   auto args = std::make_shared<DataArgs>();
   CLI::App* sub = app.add_subcommand(
-      "data", "prepare a corpus from Debian packages: kjv, web, sparv (verses) or kjv-es, web-es, kjv-web (verse pairs)");
+      "data",
+      "prepare a corpus from Debian packages: kjv, web, sparv (verses) or kjv-es, web-es, kjv-web (verse pairs)");
   sub->add_option("name", args->name,
                   "kjv (King James), web (modern English), sparv (Spanish Reina-Valera 1909); translation pairs: "
                   "kjv-es (English -> Spanish, the default), web-es (modern English -> Spanish), kjv-web "

@@ -43,8 +43,9 @@ std::vector<SentencePair> read_line_aligned(const fs::path& src_path, const fs::
   std::string src_text = read_text_file(src_path.string());
   std::string tgt_text = read_text_file(tgt_path.string());
   std::vector<std::string_view> src = lines_of(src_text), tgt = lines_of(tgt_text);
-  check(src.size() == tgt.size(), "corpus: {} has {} lines but {} has {} (line i of one translates line i of the other)",
-        src_path.string(), src.size(), tgt_path.string(), tgt.size());
+  check(src.size() == tgt.size(),
+        "corpus: {} has {} lines but {} has {} (line i of one translates line i of the other)", src_path.string(),
+        src.size(), tgt_path.string(), tgt.size());
   check(!src.empty(), "corpus: {} and {} are empty", src_path.string(), tgt_path.string());
   std::vector<SentencePair> pairs;
   pairs.reserve(src.size());
@@ -74,8 +75,8 @@ ParallelCorpus load_folder(const fs::path& dir, const std::string& spec) {
   if (fs::exists(dir / "train.tsv") || !fs::exists(dir / "src.txt")) {
     for (const char* required : {"train.tsv", "val.tsv"})
       check(fs::exists(dir / required),
-            "corpus: {} has no {} (a parallel corpus folder holds train.tsv and val.tsv, or src.txt and tgt.txt)",
-            spec, required);
+            "corpus: {} has no {} (a parallel corpus folder holds train.tsv and val.tsv, or src.txt and tgt.txt)", spec,
+            required);
     c.train = read_tsv(dir / "train.tsv");
     c.val = read_tsv(dir / "val.tsv");
     if (fs::exists(dir / "test.tsv")) c.test = read_tsv(dir / "test.tsv");

@@ -14,8 +14,8 @@ struct SentencePair {
 };
 
 struct ParallelCorpus {
-  std::string name;    // dataset name or the path it came from
-  std::string origin;  // for messages, e.g. "data-cache/kjv-es (cached)"
+  std::string name;                            // dataset name or the path it came from
+  std::string origin;                          // for messages, e.g. "data-cache/kjv-es (cached)"
   std::vector<SentencePair> train, val, test;  // test may be empty
 };
 

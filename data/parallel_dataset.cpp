@@ -64,7 +64,8 @@ bool marks_titles(const std::vector<Verse>& verses) {
 
 // One TSV field: a tab or line break inside it would split the pair.
 std::string tsv_field(std::string text) {
-  std::replace_if(text.begin(), text.end(), [](char c) { return c == '\t' || c == '\n' || c == '\r'; }, ' ');
+  std::replace_if(
+      text.begin(), text.end(), [](char c) { return c == '\t' || c == '\n' || c == '\r'; }, ' ');
   return text;
 }
 
@@ -163,8 +164,9 @@ std::string readme_text(const ParallelDatasetInfo& d, const PreparedParallelData
       "line's reference.\n\n",
       d.name, src.module, src.package, tgt.module, tgt.package, src.name, tgt.name);
   s += module_notice(src) + module_notice(tgt);
-  s += fmt::format("Verses are paired by reference: {} references are in both modules ({} only in {}, {} only in {}).\n\n",
-                   f.paired, f.source_only, src.name, f.target_only, tgt.name);
+  s += fmt::format(
+      "Verses are paired by reference: {} references are in both modules ({} only in {}, {} only in {}).\n\n", f.paired,
+      f.source_only, src.name, f.target_only, tgt.name);
   s += fmt::format("Check: {}.", check_description(d));
   if (d.check != PairCheck::none)
     s += fmt::format(
@@ -192,8 +194,8 @@ const std::vector<ParallelDatasetInfo>& parallel_datasets() {
        PairCheck::strongs, ""},
       {"web-es", "web", "sparv", "modern English (from the WEB module) -> Spanish (Reina-Valera 1909), verse-aligned",
        PairCheck::borrowed, "kjv-es"},
-      {"kjv-web", "kjv", "web", "old English (King James Version) -> modern English (from the WEB module), verse-aligned",
-       PairCheck::none, ""},
+      {"kjv-web", "kjv", "web",
+       "old English (King James Version) -> modern English (from the WEB module), verse-aligned", PairCheck::none, ""},
   };
   return datasets;
 }

@@ -61,12 +61,12 @@ struct ParallelSplitStats {
 
 // What the pairing and its check did (verse_alignment.h), counted over all splits.
 struct PairFilterStats {
-  int64_t paired = 0;                         // references both modules have
-  int64_t source_only = 0, target_only = 0;   // references only one module has
-  int64_t unchecked = 0;                      // kept without a check (no Strong's numbers on a side)
+  int64_t paired = 0;                             // references both modules have
+  int64_t source_only = 0, target_only = 0;       // references only one module has
+  int64_t unchecked = 0;                          // kept without a check (no Strong's numbers on a side)
   int64_t low_overlap = 0, neighbour_better = 0;  // failing pairs
-  int64_t chapter_dropped = 0;                // other pairs of chapters with 3 or more failures
-  std::vector<std::string> dropped_chapters;  // "Numbers 13"
+  int64_t chapter_dropped = 0;                    // other pairs of chapters with 3 or more failures
+  std::vector<std::string> dropped_chapters;      // "Numbers 13"
   int64_t dropped() const { return low_overlap + neighbour_better + chapter_dropped; }
 };
 

@@ -59,11 +59,16 @@ bool is_failure(PairVerdict v) { return v == PairVerdict::low_overlap || v == Pa
 
 const char* verdict_name(PairVerdict v) {
   switch (v) {
-    case PairVerdict::kept: return "kept";
-    case PairVerdict::unchecked: return "unchecked";
-    case PairVerdict::low_overlap: return "low overlap";
-    case PairVerdict::neighbour_better: return "neighbour matches better";
-    case PairVerdict::chapter_dropped: return "chapter dropped";
+    case PairVerdict::kept:
+      return "kept";
+    case PairVerdict::unchecked:
+      return "unchecked";
+    case PairVerdict::low_overlap:
+      return "low overlap";
+    case PairVerdict::neighbour_better:
+      return "neighbour matches better";
+    case PairVerdict::chapter_dropped:
+      return "chapter dropped";
   }
   return "?";
 }
