@@ -2,17 +2,14 @@
 
 #include <fmt/format.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <map>
 #include <set>
 
 #include "autograd/error.h"
-#include "data/text_file.h"
+#include "data/dataset_folder.h"
 #include "data/utf8.h"
 
 namespace qkv::data {
@@ -42,34 +39,10 @@ ProgramOutput run_program(const std::string& command) {
   return r;
 }
 
-std::string manifest_path(const fs::path& dir) { return (dir / "manifest.txt").string(); }
-
-// manifest.txt: "key = value" lines; '#' starts a comment.
-std::map<std::string, std::string> read_manifest(const fs::path& dir) {
-  std::map<std::string, std::string> kv;
-  std::ifstream in(manifest_path(dir));
-  for (std::string line; std::getline(in, line);) {
-    size_t eq = line.find(" = ");
-    if (line.empty() || line[0] == '#' || eq == std::string::npos) continue;
-    kv[line.substr(0, eq)] = line.substr(eq + 3);
-  }
-  return kv;
-}
-
-int64_t manifest_int(const std::map<std::string, std::string>& kv, const std::string& key) {
-  auto it = kv.find(key);
-  if (it == kv.end()) return -1;
-  try {
-    return std::stoll(it->second);
-  } catch (const std::exception&) {
-    return -1;
-  }
-}
-
 // The earlier preparation in `dir`, when its manifest is current and every file has the
 // size the manifest recorded.
 bool load_cached(const fs::path& dir, PreparedDataset& ds) {
-  auto kv = read_manifest(dir);
+  Manifest kv = read_manifest(dir.string());
   if (manifest_int(kv, "format") != kFormatVersion) return false;
   for (size_t s = 0; s < kSplitNames.size(); ++s) {
     std::string split = kSplitNames[s];
@@ -78,9 +51,8 @@ bool load_cached(const fs::path& dir, PreparedDataset& ds) {
     st.verses = manifest_int(kv, split + "_verses");
     st.chars = manifest_int(kv, split + "_chars");
     st.bytes = manifest_int(kv, split + "_bytes");
-    std::error_code ec;
-    auto size = fs::file_size(dir / (split + ".txt"), ec);
-    if (ec || st.verses < 0 || static_cast<int64_t>(size) != st.bytes || !fs::exists(dir / (split + ".ref")))
+    if (st.verses < 0 || !file_has_size((dir / (split + ".txt")).string(), st.bytes) ||
+        !fs::exists(dir / (split + ".ref")))
       return false;
   }
   ds.distinct_chars = manifest_int(kv, "distinct_chars");
@@ -102,11 +74,8 @@ std::string readme_text(const BibleModule& m, const PreparedDataset& ds) {
       "The OSIS markup was stripped (notes, titles, speaker labels, milestones and pilcrows removed; the words kept)\n"
       "and each verse is one line; {{train,val,test}}.ref give each line's reference.\n\n",
       m.name, m.module, m.package);
-  if (m.name == "web")
-    s += "\"World English Bible\" is a trademark: this modified text (markup, notes and the glossary removed) is not\n"
-         "the World English Bible and must not be called by that name.\n\n";
-  s += "Split by book, the same for every module: val = Joshua, Lamentations, Jonah, Mark, Titus; test = Judges,\n"
-       "Joel, John; train = every other book.\n\n";
+  s += module_notice(m);
+  s += fmt::format("Split by book, the same for every module: {}.\n\n", book_split_description());
   s += split_summary(ds);
   s += fmt::format("\n{} distinct characters (newline included).\n", ds.distinct_chars);
   return s;
@@ -115,7 +84,7 @@ std::string readme_text(const BibleModule& m, const PreparedDataset& ds) {
 std::string manifest_text(const BibleModule& m, const PreparedDataset& ds) {
   std::string s = "# qkv dataset manifest, written last: the preparation below is complete.\n";
   s += fmt::format("format = {}\nname = {}\nmodule = {}\npackage = {}\n", kFormatVersion, m.name, m.module, m.package);
-  s += "split = by book; val = Joshua, Lamentations, Jonah, Mark, Titus; test = Judges, Joel, John; train = the rest\n";
+  s += fmt::format("split = by book; {}\n", book_split_description());
   for (size_t i = 0; i < kSplitNames.size(); ++i) {
     const SplitStats& st = ds.splits[i];
     s += fmt::format("{0}_books = {1}\n{0}_verses = {2}\n{0}_chars = {3}\n{0}_bytes = {4}\n", kSplitNames[i], st.books,
@@ -149,6 +118,21 @@ Split book_split(std::string_view book) {
   for (const char* b : kTestBooks)
     if (book == b) return Split::test;
   return Split::train;
+}
+
+std::string book_split_description() {
+  auto list = [](const auto& books) {
+    std::string s;
+    for (const char* b : books) s += (s.empty() ? "" : ", ") + std::string(b);
+    return s;
+  };
+  return fmt::format("val = {}; test = {}; train = every other book", list(kValBooks), list(kTestBooks));
+}
+
+std::string module_notice(const BibleModule& m) {
+  if (m.name != "web") return "";
+  return "\"World English Bible\" is a trademark: this modified text (markup, notes and the glossary removed) is not\n"
+         "the World English Bible and must not be called by that name.\n\n";
 }
 
 std::vector<Verse> read_sword_module(const BibleModule& m, const std::string& mod2imp) {
@@ -201,7 +185,7 @@ PreparedDataset prepare_dataset(const std::string& name, const std::string& data
   for (const Verse& v : verses) {
     auto s = static_cast<size_t>(book_split(v.book));
     text[s] += v.text + '\n';
-    refs[s] += fmt::format("{} {}:{}\n", v.book, v.chapter, v.verse);
+    refs[s] += reference(v) + '\n';
     books[s].insert(v.book);
     ++ds.splits[s].verses;
     for (size_t pos = 0; pos < v.text.size();) chars.insert(next_code_point(v.text, pos));
@@ -213,22 +197,13 @@ PreparedDataset prepare_dataset(const std::string& name, const std::string& data
     ds.splits[s].bytes = static_cast<int64_t>(text[s].size());
   }
 
-  // Written into a side folder and renamed into place, so an interrupted run leaves no
-  // half-written dataset behind.
-  fs::path partial = fs::path(data_dir) / fmt::format(".{}.partial-{}", name, getpid());
-  std::error_code ec;
-  fs::remove_all(partial, ec);
-  fs::create_directories(partial, ec);
-  if (ec) fail("data {}: cannot create {}: {}", name, partial.string(), ec.message());
+  std::vector<NamedText> files;
   for (size_t s = 0; s < 3; ++s) {
-    write_text_file((partial / (std::string(kSplitNames[s]) + ".txt")).string(), text[s]);
-    write_text_file((partial / (std::string(kSplitNames[s]) + ".ref")).string(), refs[s]);
+    files.push_back({std::string(kSplitNames[s]) + ".txt", std::move(text[s])});
+    files.push_back({std::string(kSplitNames[s]) + ".ref", std::move(refs[s])});
   }
-  write_text_file((partial / "README.md").string(), readme_text(*m, ds));
-  write_text_file(manifest_path(partial), manifest_text(*m, ds));
-  fs::remove_all(dir, ec);
-  fs::rename(partial, dir, ec);
-  if (ec) fail("data {}: cannot move {} to {}: {}", name, partial.string(), dir.string(), ec.message());
+  files.push_back({"README.md", readme_text(*m, ds)});
+  write_dataset_folder(data_dir, name, files, manifest_text(*m, ds));
   return ds;
 }
 

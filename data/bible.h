@@ -38,6 +38,12 @@ enum class Split { train = 0, val = 1, test = 2 };
 constexpr std::array<const char*, 3> kSplitNames = {"train", "val", "test"};
 // Which split a book (the English name mod2imp prints, e.g. "I Samuel") belongs to.
 Split book_split(std::string_view book);
+// "val = Joshua, Lamentations, Jonah, Mark, Titus; test = Judges, Joel, John; train = every other book"
+std::string book_split_description();
+
+// What a README of text from module `m` must say (WEB: its name is a trademark); empty
+// for the others. Ends with a blank line.
+std::string module_notice(const BibleModule& m);
 
 // Every verse of a module, stripped (osis.h), in the module's order. Errors name the
 // Debian package to install when `mod2imp` (libsword-utils) or the module is missing;

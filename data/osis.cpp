@@ -1,5 +1,7 @@
 #include "data/osis.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -170,6 +172,7 @@ class TextBuilder {
   }
 
   std::string take() { return std::move(out_); }
+  int words_separated() const { return words_separated_; }
 
  private:
   void add(char32_t c) {
@@ -182,10 +185,11 @@ class TextBuilder {
       return;
     }
     if (!out_.empty()) {
-      bool space = (pending_space_ && !is_tight_punct(c)) ||
-                   (pending_break_ && !is_opening_punct(last_) && !is_closing_punct(c)) ||
-                   (pending_word_break_ && is_letter(last_) && is_letter(c));
-      if (space) out_ += ' ';
+      bool spaced = (pending_space_ && !is_tight_punct(c)) ||
+                    (pending_break_ && !is_opening_punct(last_) && !is_closing_punct(c));
+      bool glued_added_word = pending_word_break_ && is_letter(last_) && is_letter(c);
+      if (spaced || glued_added_word) out_ += ' ';
+      if (glued_added_word && !spaced) ++words_separated_;
     }
     pending_space_ = pending_break_ = pending_word_break_ = false;
     append_utf8(out_, c);
@@ -195,6 +199,7 @@ class TextBuilder {
   std::string out_;
   char32_t last_ = 0;
   bool pending_space_ = false, pending_break_ = false, pending_word_break_ = false;
+  int words_separated_ = 0;
 };
 
 }  // namespace
@@ -217,6 +222,18 @@ StrippedVerse strip_osis(std::string_view osis) {
       continue;
     }
     if (tag.name == "div" && attribute(tag.attrs, "type") == "book" && !attribute(tag.attrs, "eID").empty()) break;
+    // Canonical titles (psalm superscriptions) are not verse text, but RV1909 prints them
+    // inline in verse 1: kept apart, so a verse pair can put them on both sides.
+    if (tag.name == "title" && !tag.closing && !tag.empty && attribute(tag.attrs, "canonical") == "true") {
+      constexpr std::string_view close_tag = "</title>";
+      size_t close = std::min(osis.find(close_tag, pos), osis.size());
+      StrippedVerse title = strip_osis(osis.substr(pos, close - pos));
+      if (!title.text.empty()) result.title += (result.title.empty() ? "" : " ") + title.text;
+      result.strongs.insert(result.strongs.end(), title.strongs.begin(), title.strongs.end());
+      pos = std::min(close + close_tag.size(), osis.size());
+      text.soft_break();
+      continue;
+    }
     if (is_dropped_element(tag.name)) {
       if (!tag.closing && !tag.empty) {
         dropping = tag.name;
@@ -237,9 +254,12 @@ StrippedVerse strip_osis(std::string_view osis) {
     // empty elements (milestones, line and paragraph markers) separate like a space.
     if (tag.empty) text.soft_break();
   }
+  result.words_separated = text.words_separated();
   result.text = text.take();
   return result;
 }
+
+std::string reference(const Verse& v) { return fmt::format("{} {}:{}", v.book, v.chapter, v.verse); }
 
 std::vector<Verse> parse_imp(std::string_view imp) {
   std::vector<Verse> verses;
@@ -268,6 +288,8 @@ std::vector<Verse> parse_imp(std::string_view imp) {
     if (s.text.empty()) continue;
     v.text = std::move(s.text);
     v.strongs = std::move(s.strongs);
+    v.words_separated = s.words_separated;
+    v.title = std::move(s.title);
     verses.push_back(std::move(v));
   }
   return verses;

@@ -8,6 +8,11 @@
 // elements, pilcrows and USFM leftovers such as `\nd ... \nd*`. Whitespace is collapsed
 // to single spaces. Where a removed element sat between two words, a space is kept
 // ("God<note>...</note>created" reads "God created"), but not before closing punctuation.
+// Words the translators added (<transChange>) that touch a neighbouring word with no space
+// get one (RV1909: "hay allí<transChange>también</transChange>" reads "hay allí también"),
+// unless the added word is an enclitic pronoun attached to its verb ("díjo" + "les").
+// Canonical titles (psalm superscriptions) are not in the text either; their text is kept
+// apart in `title` (their Strong's numbers are among the verse's).
 // A book's closing <div type="book" eID=.../> ends the text: WEB appends a glossary to
 // Revelation 22:21 after it.
 #pragma once
@@ -19,7 +24,9 @@ namespace qkv::data {
 
 struct StrippedVerse {
   std::string text;                  // plain UTF-8, entities decoded, no markup
-  std::vector<std::string> strongs;  // Strong's numbers of the <w> elements ("H7225", "G2424"), in order
+  std::vector<std::string> strongs;  // Strong's numbers of the <w> elements ("H7225", "G2424"), in order, title's included
+  int words_separated = 0;           // added words split from a neighbour they touched ("allí también")
+  std::string title;                 // canonical titles in the verse, stripped ("A Psalm of David.")
 };
 
 StrippedVerse strip_osis(std::string_view osis);
@@ -30,7 +37,12 @@ struct Verse {
   int verse = 0;
   std::string text;
   std::vector<std::string> strongs;
+  int words_separated = 0;  // as in StrippedVerse
+  std::string title;        // as in StrippedVerse
 };
+
+// "Genesis 1:1": the reference as the .ref files list it.
+std::string reference(const Verse& v);
 
 // Parses mod2imp output: every `$$$Book C:V` slot, stripped. Skips module, testament and
 // other `[ ... ]` headings, book and chapter introductions (C:0 or V:0) and slots whose

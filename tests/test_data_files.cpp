@@ -1,8 +1,6 @@
 // Corpora on disk: loading text files and their errors, the real `kjv` preparation from
 // the Debian package (skipped with a warning where mod2imp is not installed), the cache,
 // and the tokenizers on the prepared corpus.
-#include <unistd.h>
-
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -15,37 +13,16 @@
 #include "data/text_file.h"
 #include "data/tokenizer.h"
 #include "data/utf8.h"
+#include "data_test_support.h"
 
 using namespace qkv::data;
 using Catch::Contains;
+using qkv::testing::have_mod2imp;
+using qkv::testing::lines_of;
+using qkv::testing::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
-
-// A fresh folder under the system temp dir, removed at the end of the test.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static int counter = 0;
-    path = fs::temp_directory_path() / ("qkv-test-data-" + std::to_string(getpid()) + "-" + std::to_string(counter++));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string file(const std::string& name, const std::string& content) const {
-    std::ofstream((path / name).string(), std::ios::binary) << content;
-    return (path / name).string();
-  }
-};
-
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
-
-bool have_mod2imp() { return std::system("command -v mod2imp >/dev/null 2>&1") == 0; }
 
 // kjv, prepared once per test run into a temp folder; nullptr where mod2imp is missing.
 struct PreparedKjv {
