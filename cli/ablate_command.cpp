@@ -11,7 +11,7 @@ namespace qkv::cli {
 
 namespace {
 struct AblateArgs {
-  std::string config, match, task = "lm", out;
+  std::string config, match, task, out;
   std::vector<std::string> variants, sets;
   int64_t seeds = 0;
   bool quick = false, quiet = false, dry_run = false, list = false;
@@ -50,7 +50,7 @@ Runner add_ablate_command(CLI::App& app) {
       ->check(CLI::PositiveNumber);
   sub->add_option("--match", a->match, "none, params or flops: adjust model.mlp_hidden to the base's size (default: [ablate] match, or none)")
       ->check(CLI::IsMember({"none", "params", "flops"}));
-  sub->add_option("--task", a->task, "lm (translation needs seq2seq training, not supported yet)")
+  sub->add_option("--task", a->task, "lm or translation; must match the config's model.kind (gpt or seq2seq), its default")
       ->check(CLI::IsMember({"lm", "translation"}));
   sub->add_option("--out", a->out, "the study's folder (default: train.out of the config, + \"-quick\" with --quick)");
   sub->add_option("--set", a->sets, "override a key of the base config: section.key=value (repeatable)");
@@ -66,13 +66,17 @@ Runner add_ablate_command(CLI::App& app) {
       return 0;
     }
     check(!a->config.empty(), "ablate: --config FILE is required (for example configs/ablate-qkv.toml)");
-    check(a->task == "lm", "ablate: --task translation needs seq2seq training, which qkv train does not support yet");
 
     StudyOptions opt;
     opt.base = sc.run;
     if (a->quick) apply_quick(opt.base);
     for (const std::string& s : a->sets) apply_override(opt.base, s);
     validate(opt.base);
+    const bool seq2seq = opt.base.model.kind == nn::ModelKind::seq2seq;
+    check(a->task.empty() || (a->task == "translation") == seq2seq,
+          "ablate: --task {} needs a {} config; {} has model.kind = {} (see configs/ablate-qkv.toml and "
+          "configs/ablate-translation.toml)",
+          a->task, a->task == "translation" ? "seq2seq" : "gpt", a->config, seq2seq ? "seq2seq" : "gpt");
     opt.user_variants = sc.ablate.variants;
     opt.variants = !a->variants.empty() ? a->variants : sc.ablate.study;
     if (opt.variants.empty())

@@ -11,6 +11,7 @@ Runner add_gradcheck_command(CLI::App& app);
 Runner add_data_command(CLI::App& app);
 Runner add_train_command(CLI::App& app);
 Runner add_sample_command(CLI::App& app);
+Runner add_translate_command(CLI::App& app);
 Runner add_eval_command(CLI::App& app);
 Runner add_ablate_command(CLI::App& app);
 Runner add_attn_command(CLI::App& app);

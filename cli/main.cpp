@@ -9,7 +9,7 @@
 #include "cli/commands.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"qkv: train, sample and gradient-check small transformers on the CPU"};
+  CLI::App app{"qkv: train, sample, translate and gradient-check small transformers on the CPU"};
   app.require_subcommand(1);
   int threads = 0;
   app.add_option("--threads", threads, "threads for OpenMP and OpenBLAS (default: all cores or OMP_NUM_THREADS)")
@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   track(qkv::cli::add_data_command(app));
   track(qkv::cli::add_train_command(app));
   track(qkv::cli::add_sample_command(app));
+  track(qkv::cli::add_translate_command(app));
   track(qkv::cli::add_eval_command(app));
   track(qkv::cli::add_gradcheck_command(app));
   track(qkv::cli::add_ablate_command(app));

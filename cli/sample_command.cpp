@@ -30,7 +30,7 @@ Runner add_sample_command(CLI::App& app) {
     SampleOptions opt = a->opt;
     opt.use_cache = !a->no_cache;
     std::vector<int32_t> ids = m.tokenizer->encode(a->prompt);
-    std::vector<int32_t> out = generate(*m.model, ids, opt);
+    std::vector<int32_t> out = generate(m.gpt("sample"), ids, opt);
     fmt::print("{}\n", m.tokenizer->decode(out));
     return 0;
   };

@@ -1,8 +1,10 @@
 #include "data/pair_batcher.h"
 
 #include <algorithm>
+#include <tuple>
 
 #include "autograd/error.h"
+#include "autograd/keyed_random.h"
 
 namespace qkv::data {
 
@@ -11,18 +13,49 @@ SpecialIds special_ids(int64_t tokenizer_vocab_size) {
   return {v, v + 1, v + 2, tokenizer_vocab_size + 3};
 }
 
+std::vector<EncodedPair> encode_pairs(const std::vector<SentencePair>& pairs, const Tokenizer& tokenizer) {
+  std::vector<EncodedPair> out;
+  out.reserve(pairs.size());
+  for (const SentencePair& p : pairs) out.push_back({tokenizer.encode(p.src), tokenizer.encode(p.tgt)});
+  return out;
+}
+
+Corpus as_text(const ParallelCorpus& corpus) {
+  auto lines = [](const std::vector<SentencePair>& pairs) {
+    std::string text;
+    for (const SentencePair& p : pairs) text += p.src + '\n';
+    for (const SentencePair& p : pairs) text += p.tgt + '\n';
+    return text;
+  };
+  return {corpus.name, corpus.origin, lines(corpus.train), lines(corpus.val), lines(corpus.test)};
+}
+
 PairBatcher::PairBatcher(std::vector<EncodedPair> pairs, int64_t batch_size, int64_t max_len, SpecialIds ids,
                          std::string split)
     : batch_size_(batch_size), max_len_(max_len), ids_(ids) {
   check(batch_size > 0 && max_len > 1, "pair batcher: batch_size and block_size must be positive, got {} and {}",
         batch_size, max_len);
   const size_t limit = static_cast<size_t>(max_len) - 1;  // room for eos (source) or bos (target)
-  for (EncodedPair& p : pairs) {
+  // Ties in length are ordered by a fixed hash of the index, so that a window does not
+  // hold consecutive verses of one chapter.
+  constexpr uint64_t kTieKey = 0x7a1e5;
+  struct Keyed {
+    size_t tgt, src;
+    uint64_t tie;
+    EncodedPair* pair;
+  };
+  std::vector<Keyed> kept;
+  for (size_t i = 0; i < pairs.size(); ++i) {
+    EncodedPair& p = pairs[i];
     if (p.src.empty() || p.tgt.empty() || p.src.size() > limit || p.tgt.size() > limit)
       ++dropped_;
     else
-      pairs_.push_back(std::move(p));
+      kept.push_back({p.tgt.size(), p.src.size(), keyed_bits(kTieKey, i), &p});
   }
+  std::sort(kept.begin(), kept.end(), [](const Keyed& a, const Keyed& b) {
+    return std::tie(a.tgt, a.src, a.tie) < std::tie(b.tgt, b.src, b.tie);
+  });
+  for (const Keyed& k : kept) pairs_.push_back(std::move(*k.pair));
   check(!pairs_.empty(), "pair batcher: the {} split has no pair that fits block_size {} ({} pairs were longer)", split,
         max_len, dropped_);
 }
@@ -53,9 +86,9 @@ PairBatch PairBatcher::frame(const std::vector<const EncodedPair*>& rows) const 
 }
 
 PairBatch PairBatcher::next(Generator& gen) const {
-  std::vector<const EncodedPair*> rows;
-  for (int64_t b = 0; b < batch_size_; ++b) rows.push_back(&pairs_[gen.next_u64() % pairs_.size()]);
-  return frame(rows);
+  const size_t count = std::min(pairs_.size(), static_cast<size_t>(batch_size_));
+  const size_t first = gen.next_u64() % (pairs_.size() - count + 1);
+  return slice(first, count);
 }
 
 PairBatch PairBatcher::slice(size_t first, size_t count) const {

@@ -15,6 +15,9 @@
 
 #include "autograd/generator.h"
 #include "autograd/tensor.h"
+#include "data/corpus.h"
+#include "data/parallel_corpus.h"
+#include "data/tokenizer.h"
 
 namespace qkv::data {
 
@@ -27,6 +30,12 @@ SpecialIds special_ids(int64_t tokenizer_vocab_size);
 struct EncodedPair {
   std::vector<int32_t> src, tgt;
 };
+
+// Each pair's two sides encoded with one (joint) tokenizer.
+std::vector<EncodedPair> encode_pairs(const std::vector<SentencePair>& pairs, const Tokenizer& tokenizer);
+// The pairs as text, one side per line (sources, then targets), split by split: what a
+// joint tokenizer is trained on (build_tokenizer reads the train split; char all splits).
+Corpus as_text(const ParallelCorpus& corpus);
 
 struct PairBatch {
   Tensor src;     // int64 [B, S]
@@ -42,16 +51,21 @@ class PairBatcher {
   PairBatcher(std::vector<EncodedPair> pairs, int64_t batch_size, int64_t max_len, SpecialIds ids,
               std::string split = "train");
 
-  // B pairs drawn uniformly with replacement: pair b is pairs[gen.next_u64() % n], as
-  // the LM batcher draws its windows. The same generator state gives the same batch.
+  // B pairs of similar lengths: the pairs are kept sorted by (target length, source
+  // length, a hash of their index that shuffles ties), and a batch is the window of B
+  // consecutive pairs starting at gen.next_u64() % (n - B + 1) (all n when n < B), as
+  // the LM batcher draws its windows. Random pairs would pad a batch to its longest
+  // verse, about half of it padding on the Bible; a window pads a few tokens (Marian and
+  // fairseq batch by length for the same reason). The same generator state gives the
+  // same batch.
   PairBatch next(Generator& gen) const;
-  // Pairs [first, first + count) in order (evaluation over a whole split).
+  // Pairs [first, first + count) of the sorted order (evaluation over a whole split).
   PairBatch slice(size_t first, size_t count) const;
 
   size_t size() const { return pairs_.size(); }
   int64_t dropped() const { return dropped_; }
   int64_t batch_size() const { return batch_size_; }
-  const std::vector<EncodedPair>& pairs() const { return pairs_; }
+  const std::vector<EncodedPair>& pairs() const { return pairs_; }  // sorted by length
   const SpecialIds& ids() const { return ids_; }
 
  private:

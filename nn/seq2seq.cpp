@@ -14,9 +14,12 @@ Encoder::Encoder(const BlockOptions& opt, Generator& gen) {
   ln_f = register_module("ln_f", std::make_shared<LayerNorm>(opt.model.n_embd, opt.model.bias));
 }
 
-Tensor Encoder::forward(const Tensor& x, const Tensor& src_padding, const RowSubset* rows) const {
+Tensor Encoder::forward(const Tensor& x, const Tensor& src_padding, const RowSubset* rows,
+                        std::vector<Tensor>* self_weights) const {
+  if (self_weights) self_weights->assign(blocks.size(), Tensor());
   Tensor h = x;
-  for (const auto& block : blocks) h = block->forward(h, src_padding, nullptr, rows);
+  for (size_t i = 0; i < blocks.size(); ++i)
+    h = blocks[i]->forward(h, src_padding, self_weights ? &(*self_weights)[i] : nullptr, rows);
   return ln_f->forward(h);
 }
 
@@ -73,9 +76,9 @@ Tensor Seq2Seq::source_padding(const Tensor& src) const {
   return Tensor::from(pad, src.shape());
 }
 
-Tensor Seq2Seq::encode(const Tensor& src, const RowSubset* rows) const {
+Tensor Seq2Seq::encode(const Tensor& src, const RowSubset* rows, std::vector<Tensor>* self_weights) const {
   Tensor x = drop->forward(embed_tokens(*embed, pos.get(), cfg_, src, 0, "seq2seq source"));
-  return encoder->forward(x, source_padding(src), rows);
+  return encoder->forward(x, source_padding(src), rows, self_weights);
 }
 
 Tensor Seq2Seq::decode_hidden(const Tensor& tgt_in, const Tensor& memory, const Tensor& src,

@@ -20,8 +20,10 @@ class Encoder : public Module {
  public:
   Encoder(const BlockOptions& opt, Generator& gen);
   // x [B,S,d] embedded source, src_padding [B,S] -> memory [B,S,d] (after ln_f); rows:
-  // the positions worth computing (nn/row_subset.h), null for all.
-  Tensor forward(const Tensor& x, const Tensor& src_padding, const RowSubset* rows = nullptr) const;
+  // the positions worth computing (nn/row_subset.h), null for all. self_weights gets
+  // each layer's attention weights [B,H,S,S] when non-null.
+  Tensor forward(const Tensor& x, const Tensor& src_padding, const RowSubset* rows = nullptr,
+                 std::vector<Tensor>* self_weights = nullptr) const;
   std::vector<std::shared_ptr<EncoderBlock>> blocks;
   std::shared_ptr<LayerNorm> ln_f;
 };
@@ -40,8 +42,9 @@ class Decoder : public Module {
 class Seq2Seq : public Module {
  public:
   Seq2Seq(const ModelConfig& cfg, uint64_t seed, int64_t pad_id = 0);
-  // src [B,S] -> memory [B,S,d]; rows: the source positions worth computing (all when null).
-  Tensor encode(const Tensor& src, const RowSubset* rows = nullptr) const;
+  // src [B,S] -> memory [B,S,d]; rows: the source positions worth computing (all when
+  // null); self_weights: the encoder's attention weights per layer, when non-null.
+  Tensor encode(const Tensor& src, const RowSubset* rows = nullptr, std::vector<Tensor>* self_weights = nullptr) const;
   // tgt_in [B,T], memory, src -> logits [B,T,V]. With caches (one per layer, from
   // make_caches()), tgt_in holds the new positions only.
   Tensor decode(const Tensor& tgt_in, const Tensor& memory, const Tensor& src,
@@ -63,6 +66,7 @@ class Seq2Seq : public Module {
   std::vector<DecoderCache> make_caches() const { return std::vector<DecoderCache>(cfg_.n_layer); }
   const ModelConfig& config() const { return cfg_; }
   int64_t pad_id() const { return pad_id_; }
+  Generator& dropout_generator() const { return dropout_gen_; }
 
   // (src == pad_id) as int32 [B,S]: the key padding mask of the source.
   Tensor source_padding(const Tensor& src) const;

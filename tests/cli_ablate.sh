@@ -59,7 +59,7 @@ check "the reason names the variant and rope" grep -q "variant bilinear_qk .*imp
 check "no study folder" test ! -e "$dir/bad"
 
 "$QKV" ablate --config "$dir/tiny.toml" --task translation > /dev/null 2>&1
-check "--task translation is a usage error" test $? -eq 2
+check "--task translation on a GPT config is a usage error" test $? -eq 2
 "$QKV" ablate --config "$dir/tiny.toml" --match size > /dev/null 2>&1
 check "--match size is a usage error" test $? -eq 2
 check "--list names the variants" bash -c "'$QKV' ablate --list | grep -q 'additive .*attention.score=additive'"

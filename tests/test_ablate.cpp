@@ -298,6 +298,21 @@ TEST_CASE("summaries: mean, std, paired difference from full with a t interval",
   CHECK(s[1].perplexity == Approx(std::exp(2.233333)));
   CHECK(s[1].tokens_per_s == 3000);
   CHECK(s[1].wall_s == 20);
+  CHECK(std::isnan(s[1].bleu_mean));  // a language-model study has no BLEU
+  CHECK(results_table(s).find("BLEU") == std::string::npos);
+
+  // A translation study: BLEU and chrF averaged over seeds, and their columns in the table.
+  const double bleu[] = {10, 12, 14};
+  for (int64_t k = 0; k < 3; ++k) {
+    r.runs[2 * k + 1].bleu = bleu[k];
+    r.runs[2 * k + 1].chrf = 2 * bleu[k];
+  }
+  s = summarize(plan, r);
+  CHECK(s[1].bleu_mean == Approx(12));
+  CHECK(s[1].bleu_std == Approx(2));
+  CHECK(s[1].chrf_mean == Approx(24));
+  CHECK(results_table(s).find("| BLEU (mean ± std) | chrF |") != std::string::npos);
+  CHECK(results_table(s).find("| 12.00 ± 2.00 | 24.00 |") != std::string::npos);
   CHECK(s[1].parameters == 3328);
   CHECK(s[1].param_gap == Approx(-272.0 / 3600.0));
   const std::string table = results_table(s);

@@ -20,6 +20,7 @@ using Catch::Contains;
 namespace fs = std::filesystem;
 using qkv::testing::temp_dir;
 using qkv::testing::write_corpus;
+using qkv::testing::write_pairs;
 
 namespace {
 
@@ -67,17 +68,28 @@ std::vector<std::string> metric_lines(const fs::path& out) {
 }  // namespace
 
 TEST_CASE("resume continues bit for bit", "[train]") {
+  // A GPT on text, and an encoder-decoder on sentence pairs (the translation task).
+  const bool seq2seq = GENERATE(false, true);
+  INFO((seq2seq ? "seq2seq" : "gpt"));
   fs::path dir = temp_dir("resume");
-  std::string corpus = write_corpus(dir);
+  std::string corpus = seq2seq ? write_pairs(dir) : write_corpus(dir);
+  auto config = [&](const fs::path& out) {
+    RunConfig c = tiny_config(corpus, out, 6);
+    if (seq2seq) {
+      c.model.kind = nn::ModelKind::seq2seq;
+      c.model.block_size = 32;  // a character-level sentence of the pairs fits
+    }
+    return c;
+  };
 
   TrainOptions straight;
-  straight.config = tiny_config(corpus, dir / "straight", 6);
+  straight.config = config(dir / "straight");
   straight.progress = false;
   TrainResult a = train(straight);
   REQUIRE(a.steps == 6);
 
   TrainOptions first = straight;
-  first.config = tiny_config(corpus, dir / "split", 6);
+  first.config = config(dir / "split");
   first.config.train.max_iters = 3;  // stop after 3 steps (a checkpoint is written there)
   train(first);
   TrainOptions rest = first;

@@ -24,4 +24,22 @@ inline std::string write_corpus(const std::filesystem::path& dir) {
   return path.string();
 }
 
+// DIR/pairs/{train,val}.tsv: a small made-up translation task (English -> Spanish
+// numbers and nouns, each source word with one translation); returns the folder.
+inline std::string write_pairs(const std::filesystem::path& dir) {
+  const char* en[] = {"one", "two", "three", "four", "five", "six", "seven"};
+  const char* es[] = {"uno", "dos", "tres", "cuatro", "cinco", "seis", "siete"};
+  const char* en_noun[] = {"cat", "dog", "house", "bread", "water"};
+  const char* es_noun[] = {"gato", "perro", "casa", "pan", "agua"};
+  auto folder = dir / "pairs";
+  std::filesystem::create_directories(folder);
+  std::ofstream train(folder / "train.tsv"), val(folder / "val.tsv");
+  for (int i = 0; i < 300; ++i) {
+    const int a = i % 7, b = (i / 7) % 7, n = i % 5;
+    (i % 10 == 9 ? val : train) << en[a] << " " << en_noun[n] << " and " << en[b] << "\t" << es[a] << " " << es_noun[n]
+                                << " y " << es[b] << "\n";
+  }
+  return folder.string();
+}
+
 }  // namespace qkv::testing

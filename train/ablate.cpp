@@ -12,9 +12,11 @@
 #include <sstream>
 
 #include "autograd/error.h"
-#include "train/toml_text.h"
 #include "data/corpus.h"
+#include "data/pair_batcher.h"
+#include "data/parallel_corpus.h"
 #include "data/tokenizer.h"
+#include "train/toml_text.h"
 #include "nn/count.h"
 
 namespace qkv {
@@ -160,9 +162,15 @@ void apply_quick(RunConfig& cfg) {
 }
 
 int64_t study_vocab_size(const RunConfig& cfg, const std::string& data_dir) {
-  if (cfg.data.tokenizer != "char") return cfg.data.vocab_size > 0 ? cfg.data.vocab_size : data::kDefaultSubwordVocab;
-  data::Corpus corpus = data::load_corpus(cfg.data.corpus, data_dir.empty() ? data::default_data_dir() : data_dir);
-  return data::build_tokenizer("char", corpus)->vocab_size();
+  const bool pairs = cfg.model.kind == nn::ModelKind::seq2seq;
+  int64_t tokenizer_vocab = cfg.data.vocab_size > 0 ? cfg.data.vocab_size : data::kDefaultSubwordVocab;
+  if (cfg.data.tokenizer == "char") {
+    const std::string dir = data_dir.empty() ? data::default_data_dir() : data_dir;
+    data::Corpus corpus = pairs ? data::as_text(data::load_parallel_corpus(cfg.data.corpus, dir))
+                                : data::load_corpus(cfg.data.corpus, dir);
+    tokenizer_vocab = data::build_tokenizer("char", corpus)->vocab_size();
+  }
+  return pairs ? data::special_ids(tokenizer_vocab).vocab_size : tokenizer_vocab;
 }
 
 // ---- the plan -------------------------------------------------------------------
@@ -225,8 +233,6 @@ PlannedVariant plan_variant(const Variant& v, const RunConfig& base, Match match
 StudyPlan plan_study(const StudyOptions& options, int64_t vocab_size) {
   check(!options.variants.empty(), "ablate: no variants to run");
   check(options.seeds > 0, "ablate: --seeds must be positive, got {}", options.seeds);
-  check(options.base.model.kind == nn::ModelKind::gpt,
-        "ablate: the base config's model.kind is seq2seq; studies train GPTs (--task lm) only for now");
   RunConfig base = options.base;
   base.model.vocab_size = vocab_size;
   validate(base);
@@ -236,6 +242,7 @@ StudyPlan plan_study(const StudyOptions& options, int64_t vocab_size) {
   plan.base_seed = base.train.seed;
   plan.match = options.match;
   plan.out = options.out;
+  plan.translation = base.model.kind == nn::ModelKind::seq2seq;
   try {
     plan.base_parameters = nn::count_parameters(base.model);
     plan.base_flops_per_token = nn::training_flops_per_token(base.model);

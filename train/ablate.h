@@ -12,6 +12,7 @@
 // already compares every variant), skipping finished runs and resuming interrupted
 // ones; write_report() (ablate_report.h) makes the table and the pictures.
 #pragma once
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -64,8 +65,9 @@ const char* name(Match m);
 // 1 layer, n_embd 8 per head, block 32, batch 8, 2 evaluation batches.
 void apply_quick(RunConfig& cfg);
 
-// The vocabulary the trainer will build for cfg: the corpus's characters for "char"
-// (loads the corpus), data.vocab_size for the SentencePiece tokenizers.
+// The model vocabulary the trainer will build for cfg: the corpus's characters for
+// "char" (loads the corpus), data.vocab_size for the SentencePiece tokenizers; a seq2seq
+// model adds pad, bos and eos (data/pair_batcher.h).
 int64_t study_vocab_size(const RunConfig& cfg, const std::string& data_dir);
 
 struct StudyOptions {
@@ -93,6 +95,7 @@ struct StudyPlan {
   int64_t base_seed = 0;
   Match match = Match::none;
   std::string out;
+  bool translation = false;  // the base is a seq2seq model: runs are scored with BLEU and chrF too
 };
 
 // Resolves the variant names (built-in, then the user's), applies each variant's
@@ -115,6 +118,9 @@ struct RunOutcome {
   double tokens_per_s = 0;
   double wall_s = 0;  // summed over the invocations that trained it
   enum class How { trained, resumed, skipped } how = How::trained;
+  // Translation: BLEU and chrF of the final model's greedy translations of the whole
+  // validation split (train/translation_eval.h); NaN for language models.
+  double bleu = std::numeric_limits<double>::quiet_NaN(), chrf = std::numeric_limits<double>::quiet_NaN();
 };
 
 struct StudyResult {

@@ -12,6 +12,7 @@
 
 #include "autograd/error.h"
 #include "data/corpus.h"
+#include "data/parallel_corpus.h"
 #include "train/heatmap.h"
 #include "train/metrics.h"
 #include "train/model_io.h"
@@ -99,19 +100,28 @@ std::string write_mean_metrics(const StudyPlan& plan, const StudyResult& result,
 }
 
 // Layer 0's attention of the variant's model of its lowest finished seed (seed 0 unless
-// that one did not finish) on the first block_size tokens of the validation split.
+// that one did not finish): a GPT's on the first block_size tokens of `sample` (the
+// validation split), a seq2seq model's (encoder and cross-attention) on the source
+// sentence `sample` and its own translation. `shown` gets what the maps show.
 std::vector<std::string> write_variant_attention(const StudyPlan& plan, const StudyResult& result,
-                                                 const PlannedVariant& p, const data::Corpus& corpus,
-                                                 std::string* sequence) {
+                                                 const PlannedVariant& p, const std::string& sample,
+                                                 std::string* shown) {
   const RunOutcome* first = nullptr;
   for (const RunOutcome& r : result.runs)
     if (r.variant == p.variant.name && (!first || r.seed_index < first->seed_index)) first = &r;
   if (!first) return {};
   LoadedModel m = load_model(checkpoint_path(run_dir(plan, *first), p.config.train.max_iters));
-  std::vector<int32_t> ids = m.tokenizer->encode(corpus.val);
+  const std::string dir = (fs::path(variant_dir(plan, p.variant.name)) / "attn").string();
+  if (m.seq2seq) {
+    std::string translation;
+    std::vector<std::string> maps = write_translation_attention_maps(*m.seq2seq, *m.tokenizer, sample, "", dir, 0, &translation);
+    *shown += fmt::format("{}: {}\n", p.variant.name, translation);
+    return maps;
+  }
+  std::vector<int32_t> ids = m.tokenizer->encode(sample);
   ids.resize(std::min<size_t>(ids.size(), static_cast<size_t>(p.config.model.block_size)));
-  *sequence = m.tokenizer->decode(ids);
-  return write_attention_maps(*m.model, *m.tokenizer, ids, (fs::path(variant_dir(plan, p.variant.name)) / "attn").string(), 0);
+  *shown = m.tokenizer->decode(ids);
+  return write_attention_maps(*m.model, *m.tokenizer, ids, dir, 0);
 }
 
 }  // namespace
@@ -168,10 +178,12 @@ std::vector<VariantSummary> summarize(const StudyPlan& plan, const StudyResult& 
     s.flops_per_token = p.flops_per_token;
     s.param_gap = static_cast<double>(p.parameters - plan.base_parameters) / static_cast<double>(plan.base_parameters);
     s.flops_gap = (p.flops_per_token - plan.base_flops_per_token) / plan.base_flops_per_token;
-    std::vector<double> loss, diffs, tok, wall;
+    std::vector<double> loss, diffs, tok, wall, bleu, chrf;
     for (const RunOutcome& r : result.runs) {
       if (r.variant != s.name) continue;
       loss.push_back(r.val_loss);
+      bleu.push_back(r.bleu);
+      chrf.push_back(r.chrf);
       tok.push_back(r.tokens_per_s);
       wall.push_back(r.wall_s);
       if (auto f = full.find(r.seed_index); f != full.end()) diffs.push_back(r.val_loss - f->second);
@@ -181,6 +193,10 @@ std::vector<VariantSummary> summarize(const StudyPlan& plan, const StudyResult& 
     s.loss_mean = l.mean;
     s.loss_std = l.std;
     s.perplexity = std::exp(l.mean);
+    const MeanStd b = mean_std(bleu);
+    s.bleu_mean = b.mean;
+    s.bleu_std = b.std;
+    s.chrf_mean = mean_std(chrf).mean;
     s.tokens_per_s = mean_std(tok).mean;
     s.wall_s = mean_std(wall).mean;
     s.pairs = static_cast<int64_t>(diffs.size());
@@ -195,21 +211,27 @@ std::vector<VariantSummary> summarize(const StudyPlan& plan, const StudyResult& 
 
 std::string results_table(const std::vector<VariantSummary>& rows) {
   auto num = [](double v, const char* f) { return std::isfinite(v) ? fmt::format(fmt::runtime(f), v) : "n/a"; };
-  std::string out =
+  const bool translation =
+      std::any_of(rows.begin(), rows.end(), [](const VariantSummary& s) { return std::isfinite(s.bleu_mean); });
+  std::string out = fmt::format(
       "| variant | overrides | mlp_hidden | parameters | MFLOPs/token | seeds | val loss (mean ± std) | "
-      "Δ vs full [95% CI] | perplexity | tokens/s | wall s/run |\n"
-      "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+      "Δ vs full [95% CI] | perplexity |{} tokens/s | wall s/run |\n"
+      "|---|---|---:|---:|---:|---:|---:|---:|---:|{}---:|---:|\n",
+      translation ? " BLEU (mean ± std) | chrF |" : "", translation ? "---:|---:|" : "");
   for (const VariantSummary& s : rows) {
     std::string diff;
     if (s.name == "full") diff = "(reference)";
     else if (s.pairs == 0) diff = "n/a";
     else if (s.pairs == 1) diff = fmt::format("{:+.4f} (1 seed, no interval)", s.diff);
     else diff = fmt::format("{:+.4f} [{:+.4f}, {:+.4f}]", s.diff, s.diff_low, s.diff_high);
-    out += fmt::format("| {} | {} | {} | {} ({:+.2f}%) | {:.3f} ({:+.2f}%) | {} | {} ± {} | {} | {} | {} | {} |\n", s.name,
-                       s.overrides.empty() ? "-" : "`" + s.overrides + "`", s.mlp_hidden, grouped(s.parameters),
+    const std::string scores = translation ? fmt::format(" {} ± {} | {} |", num(s.bleu_mean, "{:.2f}"),
+                                                         num(s.bleu_std, "{:.2f}"), num(s.chrf_mean, "{:.2f}"))
+                                           : "";
+    out += fmt::format("| {} | {} | {} | {} ({:+.2f}%) | {:.3f} ({:+.2f}%) | {} | {} ± {} | {} | {} |{} {} | {} |\n",
+                       s.name, s.overrides.empty() ? "-" : "`" + s.overrides + "`", s.mlp_hidden, grouped(s.parameters),
                        100 * s.param_gap, s.flops_per_token / 1e6, 100 * s.flops_gap, s.runs, num(s.loss_mean, "{:.4f}"),
-                       num(s.loss_std, "{:.4f}"), diff, num(s.perplexity, "{:.3f}"), num(s.tokens_per_s, "{:.0f}"),
-                       num(s.wall_s, "{:.1f}"));
+                       num(s.loss_std, "{:.4f}"), diff, num(s.perplexity, "{:.3f}"), scores,
+                       num(s.tokens_per_s, "{:.0f}"), num(s.wall_s, "{:.1f}"));
   }
   return out;
 }
@@ -220,22 +242,24 @@ void write_results_csv(const std::string& path, const std::vector<VariantSummary
   std::ofstream out(path);
   check(static_cast<bool>(out), "ablate: cannot write {}", path);
   out << "variant,overrides,mlp_hidden,parameters,param_gap,flops_per_token,flops_gap,seeds,val_loss_mean,"
-         "val_loss_std,diff_vs_full,diff_ci_low,diff_ci_high,perplexity,tokens_per_s,wall_s\n";
+         "val_loss_std,diff_vs_full,diff_ci_low,diff_ci_high,perplexity,bleu_mean,bleu_std,chrf_mean,tokens_per_s,"
+         "wall_s\n";
   for (const VariantSummary& s : rows)
-    out << fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", csv_field(s.name), csv_field(s.overrides),
-                       s.mlp_hidden, s.parameters, csv_number(s.param_gap), csv_number(s.flops_per_token),
-                       csv_number(s.flops_gap), s.runs, csv_number(s.loss_mean), csv_number(s.loss_std),
-                       csv_number(s.diff), csv_number(s.diff_low), csv_number(s.diff_high), csv_number(s.perplexity),
-                       csv_number(s.tokens_per_s), csv_number(s.wall_s));
+    out << fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", csv_field(s.name),
+                       csv_field(s.overrides), s.mlp_hidden, s.parameters, csv_number(s.param_gap),
+                       csv_number(s.flops_per_token), csv_number(s.flops_gap), s.runs, csv_number(s.loss_mean),
+                       csv_number(s.loss_std), csv_number(s.diff), csv_number(s.diff_low), csv_number(s.diff_high),
+                       csv_number(s.perplexity), csv_number(s.bleu_mean), csv_number(s.bleu_std),
+                       csv_number(s.chrf_mean), csv_number(s.tokens_per_s), csv_number(s.wall_s));
 }
 
 void write_runs_csv(const std::string& path, const StudyResult& result) {
   std::ofstream out(path);
   check(static_cast<bool>(out), "ablate: cannot write {}", path);
-  out << "variant,seed_index,seed,val_loss,tokens_per_s,wall_s\n";
+  out << "variant,seed_index,seed,val_loss,bleu,chrf,tokens_per_s,wall_s\n";
   for (const RunOutcome& r : result.runs)
-    out << fmt::format("{},{},{},{},{},{}\n", csv_field(r.variant), r.seed_index, r.seed, csv_number(r.val_loss),
-                       csv_number(r.tokens_per_s), csv_number(r.wall_s));
+    out << fmt::format("{},{},{},{},{},{},{},{}\n", csv_field(r.variant), r.seed_index, r.seed, csv_number(r.val_loss),
+                       csv_number(r.bleu), csv_number(r.chrf), csv_number(r.tokens_per_s), csv_number(r.wall_s));
 }
 
 std::string study_header(const StudyPlan& plan, const StudyResult& result) {
@@ -262,6 +286,9 @@ constexpr const char* kReading =
     "the same training batches and the same evaluation batches, so the differences are paired; the interval is "
     "mean ± t(0.975, n−1) · sd / √n over the n paired seeds. Positive: worse than full. An interval that excludes "
     "0 is a difference the seeds agree on.\n"
+    "- **BLEU**, **chrF** (translation studies): the final model's greedy translations of the whole validation "
+    "split against its references, scored as sacreBLEU does by default (13a tokenization; chrF2); mean ± std over "
+    "seeds. The val loss of a translation study is the cross-entropy per target token without label smoothing.\n"
     "- **parameters**, **MFLOPs/token** (training, forward + backward): from the config (nn/count.h), with the "
     "gap to the base model in parentheses.\n"
     "- **tokens/s**: training tokens over training time (evaluation excluded), mean over seeds; **wall s/run**: "
@@ -288,10 +315,12 @@ ReportFiles write_report(const StudyPlan& plan, const StudyResult& result, const
   if (!curves.empty() && plot_loss_curves(curves, png, "validation and training loss, mean over seeds")) files.curves = png;
 
   const RunConfig& base = plan.variants.front().config;
-  data::Corpus corpus = data::load_corpus(base.data.corpus, data_dir.empty() ? data::default_data_dir() : data_dir);
-  std::string sequence, md_maps;
+  const std::string dir = data_dir.empty() ? data::default_data_dir() : data_dir;
+  const std::string sample = plan.translation ? data::load_parallel_corpus(base.data.corpus, dir).val.at(0).src
+                                              : data::load_corpus(base.data.corpus, dir).val;
+  std::string sequence = plan.translation ? "source: " + sample + "\n" : "", md_maps;
   for (const PlannedVariant& p : plan.variants) {
-    std::vector<std::string> maps = write_variant_attention(plan, result, p, corpus, &sequence);
+    std::vector<std::string> maps = write_variant_attention(plan, result, p, sample, &sequence);
     if (maps.empty()) continue;
     md_maps += fmt::format("\n### {}\n\n", p.variant.name);
     for (const std::string& path : maps) {
@@ -309,8 +338,12 @@ ReportFiles write_report(const StudyPlan& plan, const StudyResult& result, const
   if (!files.curves.empty()) md << "![loss curves](loss_curves.png)\n\nMean over seeds, step by step; the data is in <variant>/metrics-mean.csv.\n";
   else if (curves.empty()) md << "No finished runs yet.\n";
   else md << "gnuplot was not found: no picture. The curves (mean over seeds) are in <variant>/metrics-mean.csv.\n";
-  md << "\n## Attention of layer 0\n\nEach variant's seed-0 model on the first block_size tokens of the validation "
-        "split, one map per head (rows: queries, columns: keys; white is 0, dark blue is 1):\n\n```text\n"
+  md << "\n## Attention of layer 0\n\n"
+     << (plan.translation ? "Each variant's seed-0 model on the first validation pair's source and its own translation "
+                            "(below): the encoder's self-attention and the decoder's cross-attention, one map per head "
+                            "(rows: queries, columns: keys; white is 0, dark blue is 1):\n\n```text\n"
+                          : "Each variant's seed-0 model on the first block_size tokens of the validation split, one "
+                            "map per head (rows: queries, columns: keys; white is 0, dark blue is 1):\n\n```text\n")
      << sequence << "\n```\n" << md_maps;
   if (!files.attention.empty() && fs::path(files.attention.front()).extension() == ".csv")
     md << "\ngnuplot was not found: the maps are written as CSV matrices.\n";

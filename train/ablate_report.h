@@ -2,13 +2,17 @@
 //   OUT/results.csv, OUT/results.md   one row per variant: parameters, FLOPs per token,
 //                                     final val loss mean +- std over seeds, the paired
 //                                     difference from `full` with a 95% t interval,
-//                                     perplexity, tokens/s, wall time
+//                                     perplexity, (translation: BLEU and chrF of
+//                                     greedy translations of the validation split),
+//                                     tokens/s, wall time
 //   OUT/runs.csv                      one row per (variant, seed)
 //   OUT/loss_curves.png               every variant's loss curves, averaged over seeds
 //                                     (OUT/<variant>/metrics-mean.csv: the data, and the
 //                                     fallback without gnuplot)
 //   OUT/<variant>/attn/layer0-head<h>.png   layer 0's attention of seed 0's model on the
 //                                     first block_size tokens of the validation split
+//                                     (translation: encoder- and cross-layer0-head<h>.png
+//                                     on the first validation pair's source)
 #pragma once
 #include <optional>
 #include <string>
@@ -42,11 +46,13 @@ struct VariantSummary {
   int64_t pairs = 0;
   double diff = 0, diff_low = 0, diff_high = 0;  // NaN where undefined
   double perplexity = 0;                          // exp(loss_mean)
+  double bleu_mean = 0, bleu_std = 0, chrf_mean = 0;  // NaN for language models
   double tokens_per_s = 0, wall_s = 0;            // means over seeds
 };
 
 std::vector<VariantSummary> summarize(const StudyPlan& plan, const StudyResult& result);
-// The markdown table of results.md (also what the command prints).
+// The markdown table of results.md (also what the command prints); BLEU and chrF
+// columns when the rows have them.
 std::string results_table(const std::vector<VariantSummary>& rows);
 
 struct ReportFiles {

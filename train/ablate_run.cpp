@@ -4,7 +4,8 @@
 // holds config.toml (the run's config, written before training: a later invocation of
 // the study with a different config is refused instead of mixing runs) and
 // ablate-run.toml (final validation loss, tokens/s and wall time, summed over the
-// invocations that trained the run).
+// invocations that trained the run; for translation also BLEU and chrF of the final
+// model on the validation split).
 #include <fmt/format.h>
 
 #include <cmath>
@@ -15,8 +16,11 @@
 
 #include "autograd/error.h"
 #include "train/ablate.h"
+#include "data/parallel_corpus.h"
 #include "train/ablate_report.h"
+#include "train/model_io.h"
 #include "train/trainer.h"
+#include "train/translation_eval.h"
 
 namespace qkv {
 namespace fs = std::filesystem;
@@ -26,8 +30,11 @@ namespace {
 constexpr const char* kRunConfig = "config.toml";
 constexpr const char* kRunSummary = "ablate-run.toml";
 
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
 struct Summary {
-  double val_loss = std::numeric_limits<double>::quiet_NaN();
+  double val_loss = kNaN;
+  double bleu = kNaN, chrf = kNaN;
   double tokens_per_s = 0;
   double wall_s = 0;
   bool finished = false;
@@ -40,6 +47,8 @@ std::optional<Summary> read_summary(const fs::path& dir) {
     toml::table t = toml::parse_file(path.string());
     Summary s;
     s.val_loss = t["final_val_loss"].value_or(s.val_loss);
+    s.bleu = t["bleu"].value_or(kNaN);
+    s.chrf = t["chrf"].value_or(kNaN);
     s.tokens_per_s = t["tokens_per_s"].value_or(0.0);
     s.wall_s = t["wall_s"].value_or(0.0);
     s.finished = t["finished"].value_or(false);
@@ -56,6 +65,7 @@ void write_summary(const fs::path& dir, const Summary& s) {
     check(static_cast<bool>(out), "ablate: cannot write {}", tmp.string());
     out << fmt::format("finished = {}\nfinal_val_loss = {:.17g}\ntokens_per_s = {:.17g}\nwall_s = {:.17g}\n",
                        s.finished, s.val_loss, s.tokens_per_s, s.wall_s);
+    if (std::isfinite(s.bleu)) out << fmt::format("bleu = {:.17g}\nchrf = {:.17g}\n", s.bleu, s.chrf);
   }
   fs::rename(tmp, dir / kRunSummary);
 }
@@ -97,6 +107,17 @@ void write_run_config(const fs::path& dir, const RunConfig& cfg) {
   out << "# written by qkv ablate: the config of this run\n" << to_toml(cfg);
 }
 
+// A finished translation run's BLEU and chrF: its final model's greedy translations of
+// the whole validation split.
+void score_translation(const RunConfig& cfg, const std::string& data_dir, Summary& s) {
+  LoadedModel m = load_model(checkpoint_path(cfg.train.out, cfg.train.max_iters));
+  data::ParallelCorpus corpus =
+      data::load_parallel_corpus(cfg.data.corpus, data_dir.empty() ? data::default_data_dir() : data_dir);
+  TranslationEval e = evaluate_translation(*m.seq2seq, *m.tokenizer, corpus.val);
+  s.bleu = e.bleu.score;
+  s.chrf = e.chrf.score;
+}
+
 const char* how_name(RunOutcome::How h) {
   switch (h) {
     case RunOutcome::How::trained: return "trained";
@@ -131,6 +152,10 @@ StudyResult run_study(const StudyPlan& plan, const RunStudyOptions& options) {
         run.how = RunOutcome::How::skipped;
         std::optional<Summary> stored = read_summary(dir);
         s = stored && stored->finished ? *stored : summary_from_metrics(dir);
+        if (plan.translation && !std::isfinite(s.bleu)) {
+          score_translation(cfg, options.data_dir, s);
+          write_summary(dir, s);
+        }
         ++result.skipped;
       } else {
         const bool resume = !newest_checkpoint(dir.string()).empty();
@@ -141,7 +166,11 @@ StudyResult run_study(const StudyPlan& plan, const RunStudyOptions& options) {
           fmt::print("ablate [{}/{}] {} seed {} (train.seed {}): {}\n", index, total, run.variant, k, cfg.train.seed,
                      resume ? "resuming" : "training");
         TrainResult r = train(TrainOptions{cfg, resume, options.data_dir, options.progress});
-        s = {r.last_val_loss, r.tokens_per_s, earlier_wall + r.wall_s, !r.interrupted};
+        s.val_loss = r.last_val_loss;
+        s.tokens_per_s = r.tokens_per_s;
+        s.wall_s = earlier_wall + r.wall_s;
+        s.finished = !r.interrupted;
+        if (plan.translation && s.finished) score_translation(cfg, options.data_dir, s);
         write_summary(dir, s);
         if (r.interrupted) {
           result.interrupted = true;
@@ -150,11 +179,15 @@ StudyResult run_study(const StudyPlan& plan, const RunStudyOptions& options) {
         ++(resume ? result.resumed : result.trained);
       }
       run.val_loss = s.val_loss;
+      run.bleu = s.bleu;
+      run.chrf = s.chrf;
       run.tokens_per_s = s.tokens_per_s;
       run.wall_s = s.wall_s;
       if (options.progress)
-        fmt::print("ablate [{}/{}] {} seed {}: {}, val loss {:.4f}, {:.0f} tokens/s, {:.1f} s\n", index, total,
-                   run.variant, k, how_name(run.how), run.val_loss, run.tokens_per_s, run.wall_s);
+        fmt::print("ablate [{}/{}] {} seed {}: {}, val loss {:.4f}{}, {:.0f} tokens/s, {:.1f} s\n", index, total,
+                   run.variant, k, how_name(run.how), run.val_loss,
+                   plan.translation ? fmt::format(", BLEU {:.2f}, chrF {:.2f}", run.bleu, run.chrf) : "",
+                   run.tokens_per_s, run.wall_s);
       result.runs.push_back(run);
     }
   return result;

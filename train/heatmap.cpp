@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "autograd/tape.h"
+#include "train/translate.h"
 
 namespace qkv {
 namespace fs = std::filesystem;
@@ -108,32 +109,89 @@ std::string write_heatmap(const Tensor& weights, const std::vector<std::string>&
   return csv;
 }
 
+namespace {
+
+// Checks `layer` against a model of L layers and returns the layers to draw.
+std::pair<int64_t, int64_t> layer_range(std::optional<int64_t> layer, int64_t L) {
+  check(!layer || (*layer >= 0 && *layer < L), "attn: layer {} does not exist (the model has {} layers)",
+        layer.value_or(0), L);
+  return layer ? std::pair{*layer, *layer + 1} : std::pair{int64_t{0}, L};
+}
+
+// One picture per head of weights [1, H, Tq, Tk]: DIR/<prefix>layer<l>-head<h>.
+void write_heads(const Tensor& w, int64_t l, const std::vector<std::string>& queries,
+                 const std::vector<std::string>& keys, const std::string& dir, const std::string& prefix,
+                 std::vector<std::string>& written) {
+  const int64_t Tq = w.size(2), Tk = w.size(3);
+  for (int64_t h = 0; h < w.size(1); ++h) {
+    Tensor head = w.slice(0, 0, 1).slice(1, h, h + 1).reshape({Tq, Tk});
+    std::string stem = (fs::path(dir) / fmt::format("{}layer{}-head{}", prefix, l, h)).string();
+    std::string title = fmt::format("{}layer {}, head {}", prefix.empty() ? "" : prefix.substr(0, prefix.size() - 1) + " ",
+                                    l, h);
+    written.push_back(write_heatmap(head, queries, keys, stem, title));
+  }
+}
+
+std::vector<std::string> token_labels(const data::Tokenizer& tokenizer, const std::vector<int32_t>& ids) {
+  std::vector<std::string> labels;
+  for (int32_t id : ids) labels.push_back(token_label(tokenizer.decode(std::span<const int32_t>(&id, 1))));
+  return labels;
+}
+
+Tensor id_row(const std::vector<int64_t>& ids) {
+  return Tensor::from(ids, {1, static_cast<int64_t>(ids.size())});
+}
+
+}  // namespace
+
 std::vector<std::string> write_attention_maps(const nn::GPT& model, const data::Tokenizer& tokenizer,
                                               const std::vector<int32_t>& ids, const std::string& dir,
                                               std::optional<int64_t> layer) {
-  const int64_t T = static_cast<int64_t>(ids.size()), L = model.config().n_layer;
+  const int64_t T = static_cast<int64_t>(ids.size());
   check(T > 0 && T <= model.config().block_size, "attn: the text has {} tokens; expected 1 to block_size = {}", T,
         model.config().block_size);
-  check(!layer || (*layer >= 0 && *layer < L), "attn: layer {} does not exist (the model has {} layers)",
-        layer.value_or(0), L);
-  Tensor x = Tensor::empty({1, T}, DType::i64);
-  for (int64_t t = 0; t < T; ++t) x.data<int64_t>()[t] = ids[t];
+  const auto [first, last] = layer_range(layer, model.config().n_layer);
   std::vector<Tensor> weights;  // per layer [1, H, T, T]
   {
     NoGradGuard no_grad;
-    model.forward(x, nullptr, &weights);
+    model.forward(id_row(std::vector<int64_t>(ids.begin(), ids.end())), nullptr, &weights);
   }
-  std::vector<std::string> labels;
-  for (int32_t id : ids) labels.push_back(token_label(tokenizer.decode(std::span<const int32_t>(&id, 1))));
-
+  const std::vector<std::string> labels = token_labels(tokenizer, ids);
   std::vector<std::string> written;
-  for (int64_t l = layer.value_or(0); l < (layer ? *layer + 1 : L); ++l) {
-    const Tensor& w = weights[l];
-    for (int64_t h = 0; h < w.size(1); ++h) {
-      Tensor head = w.slice(0, 0, 1).slice(1, h, h + 1).reshape({T, T});
-      std::string stem = (fs::path(dir) / fmt::format("layer{}-head{}", l, h)).string();
-      written.push_back(write_heatmap(head, labels, labels, stem, fmt::format("layer {}, head {}", l, h)));
-    }
+  for (int64_t l = first; l < last; ++l) write_heads(weights[l], l, labels, labels, dir, "", written);
+  return written;
+}
+
+std::vector<std::string> write_translation_attention_maps(const nn::Seq2Seq& model, const data::Tokenizer& tokenizer,
+                                                          const std::string& source, const std::string& target,
+                                                          const std::string& dir, std::optional<int64_t> layer,
+                                                          std::string* translation) {
+  const data::SpecialIds ids = data::special_ids(tokenizer.vocab_size());
+  const std::string decoder_text = target.empty() ? translate(model, tokenizer, ids, {source}).text.at(0) : target;
+  if (translation) *translation = decoder_text;
+  const auto room = static_cast<size_t>(model.config().block_size - 1);  // for </s> (source) or <s> (target)
+  std::vector<int32_t> src = tokenizer.encode(source), tgt = tokenizer.encode(decoder_text);
+  check(!src.empty(), "attn: the source text is empty");
+  src.resize(std::min(src.size(), room));
+  tgt.resize(std::min(tgt.size(), room));
+  const auto [first, last] = layer_range(layer, model.config().n_layer);
+
+  std::vector<int64_t> src_ids(src.begin(), src.end()), tgt_ids{ids.bos};
+  src_ids.push_back(ids.eos);
+  tgt_ids.insert(tgt_ids.end(), tgt.begin(), tgt.end());
+  std::vector<Tensor> self, cross;  // per layer [1, H, S, S] and [1, H, T, S]
+  {
+    NoGradGuard no_grad;
+    Tensor src_row = id_row(src_ids);
+    model.decode(id_row(tgt_ids), model.encode(src_row, nullptr, &self), src_row, nullptr, &cross);
+  }
+  std::vector<std::string> source_labels = token_labels(tokenizer, src), target_labels{"<s>"};
+  source_labels.push_back("</s>");
+  for (std::string& l : token_labels(tokenizer, tgt)) target_labels.push_back(std::move(l));
+  std::vector<std::string> written;
+  for (int64_t l = first; l < last; ++l) {
+    write_heads(self[l], l, source_labels, source_labels, dir, "encoder-", written);
+    write_heads(cross[l], l, target_labels, source_labels, dir, "cross-", written);
   }
   return written;
 }

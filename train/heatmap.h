@@ -9,6 +9,7 @@
 
 #include "data/tokenizer.h"
 #include "nn/gpt.h"
+#include "nn/seq2seq.h"
 
 namespace qkv {
 
@@ -34,5 +35,17 @@ std::string write_heatmap(const Tensor& weights, const std::vector<std::string>&
 std::vector<std::string> write_attention_maps(const nn::GPT& model, const data::Tokenizer& tokenizer,
                                               const std::vector<int32_t>& ids, const std::string& dir,
                                               std::optional<int64_t> layer = std::nullopt);
+
+// A translation's attention: the encoder's self-attention over the source
+// (DIR/encoder-layer<l>-head<h>) and the decoder's cross-attention from each target
+// position to the source (DIR/cross-layer<l>-head<h>: rows are what the decoder reads,
+// <s> then the target's tokens; columns the source's tokens then </s>). `target` empty:
+// the model's own greedy translation of `source`, returned through `translation`. Both
+// texts are cut to block_size - 1 tokens.
+std::vector<std::string> write_translation_attention_maps(const nn::Seq2Seq& model, const data::Tokenizer& tokenizer,
+                                                          const std::string& source, const std::string& target,
+                                                          const std::string& dir,
+                                                          std::optional<int64_t> layer = std::nullopt,
+                                                          std::string* translation = nullptr);
 
 }  // namespace qkv

@@ -46,8 +46,10 @@ class TrainingTask {
 std::unique_ptr<TrainingTask> make_training_task(const RunConfig& cfg, const std::string& data_dir,
                                                  std::unique_ptr<data::Tokenizer> tokenizer);
 
-// The language-modelling task (lm_task.cpp).
+// The two kinds (lm_task.cpp, translation_task.cpp).
 std::unique_ptr<TrainingTask> make_lm_task(const RunConfig& cfg, const std::string& data_dir,
                                            std::unique_ptr<data::Tokenizer> tokenizer);
+std::unique_ptr<TrainingTask> make_translation_task(const RunConfig& cfg, const std::string& data_dir,
+                                                    std::unique_ptr<data::Tokenizer> tokenizer);
 
 }  // namespace qkv
