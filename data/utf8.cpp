@@ -16,20 +16,26 @@ int sequence_length(unsigned char lead) {
 
 }  // namespace
 
+size_t well_formed_length(std::string_view text, size_t i) {
+  const size_t n = text.size();
+  auto lead = static_cast<unsigned char>(text[i]);
+  size_t len = static_cast<size_t>(sequence_length(lead));
+  if (len == 0 || i + len > n) return 0;
+  for (size_t k = 1; k < len; ++k)
+    if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return 0;
+  // The second byte bounds what the lead allows: no overlong 3/4-byte forms, no
+  // surrogates (ED A0..BF), nothing past U+10FFFF (F4 90..).
+  auto second = static_cast<unsigned char>(text[i + 1 < n ? i + 1 : i]);
+  if ((lead == 0xE0 && second < 0xA0) || (lead == 0xED && second > 0x9F) || (lead == 0xF0 && second < 0x90) ||
+      (lead == 0xF4 && second > 0x8F))
+    return 0;
+  return len;
+}
+
 size_t find_invalid_utf8(std::string_view text) {
-  size_t i = 0, n = text.size();
-  while (i < n) {
-    auto lead = static_cast<unsigned char>(text[i]);
-    int len = sequence_length(lead);
-    if (len == 0 || i + len > n) return i;
-    for (int k = 1; k < len; ++k)
-      if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return i;
-    // The second byte bounds what the lead allows: no overlong 3/4-byte forms, no
-    // surrogates (ED A0..BF), nothing past U+10FFFF (F4 90..).
-    auto second = static_cast<unsigned char>(text[i + 1 < n ? i + 1 : i]);
-    if ((lead == 0xE0 && second < 0xA0) || (lead == 0xED && second > 0x9F) || (lead == 0xF0 && second < 0x90) ||
-        (lead == 0xF4 && second > 0x8F))
-      return i;
+  for (size_t i = 0; i < text.size();) {
+    const size_t len = well_formed_length(text, i);
+    if (len == 0) return i;
     i += len;
   }
   return std::string_view::npos;

@@ -11,6 +11,8 @@ namespace qkv::data {
 // (overlong forms, surrogates and code points above U+10FFFF count as malformed);
 // std::string_view::npos when the whole text is valid.
 size_t find_invalid_utf8(std::string_view text);
+// Bytes in the well-formed sequence starting at text[i] (1 to 4); 0 when it is malformed.
+size_t well_formed_length(std::string_view text, size_t i);
 
 // The code point starting at text[pos]; advances pos past it. Expects valid UTF-8.
 char32_t next_code_point(std::string_view text, size_t& pos);

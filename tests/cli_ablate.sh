@@ -8,12 +8,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 source "$here/tiny_run.sh"
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-fails=0
-check() {  # check DESCRIPTION COMMAND...
-  local what=$1
-  shift
-  if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; fails=$((fails + 1)); fi
-}
 
 make_tiny_run "$dir" 16 ""
 study="$dir/study"

@@ -1,4 +1,4 @@
-# Sourced by the command-line tests: make_tiny_run DIR N_EMBD EXTRA_TRAIN_TOML writes a
+# Sourced by the command-line tests. make_tiny_run DIR N_EMBD EXTRA_TRAIN_TOML writes a
 # small corpus DIR/corpus.txt and a config DIR/tiny.toml for a 1-layer model on it,
 # with its output folder DIR/run.
 make_tiny_run() {
@@ -17,4 +17,12 @@ eval_iters = 2
 out = "$dir/run"
 $extra
 TOML
+}
+
+# check DESCRIPTION COMMAND...: runs the command, prints ok/FAIL, counts failures in $fails.
+fails=0
+check() {
+  local what=$1
+  shift
+  if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; fails=$((fails + 1)); fi
 }

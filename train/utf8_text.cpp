@@ -1,5 +1,7 @@
 #include "train/utf8_text.h"
 
+#include "data/utf8.h"
+
 namespace qkv {
 namespace {
 
@@ -8,36 +10,14 @@ struct Decoded {
   size_t bytes;
 };
 
-bool is_continuation(unsigned char b, unsigned char low = 0x80, unsigned char high = 0xBF) {
-  return b >= low && b <= high;
-}
-
-// The code point starting at text[i]. The ranges are the well-formed sequences of
-// Unicode's table 3-7 (no overlong forms, no surrogates, nothing above U+10FFFF); any
-// other byte stands alone, escaped as Python's surrogateescape does.
+// The code point starting at text[i]; a byte that does not start a well-formed sequence
+// stands alone, escaped as Python's surrogateescape does.
 Decoded decode_at(std::string_view text, size_t i) {
-  const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
-  const unsigned char lead = byte(i);
-  if (lead < 0x80) return {lead, 1};
-  size_t length = 0;
-  unsigned char second_low = 0x80, second_high = 0xBF;
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    length = 2;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    length = 3;
-    if (lead == 0xE0) second_low = 0xA0;
-    if (lead == 0xED) second_high = 0x9F;
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    length = 4;
-    if (lead == 0xF0) second_low = 0x90;
-    if (lead == 0xF4) second_high = 0x8F;
-  }
-  bool valid = length > 0 && i + length <= text.size() && is_continuation(byte(i + 1), second_low, second_high);
-  for (size_t k = 2; valid && k < length; ++k) valid = is_continuation(byte(i + k));
-  if (!valid) return {static_cast<char32_t>(0xDC00 + lead), 1};
-  char32_t c = lead & (0xFF >> (length + 1));
-  for (size_t k = 1; k < length; ++k) c = (c << 6) | (byte(i + k) & 0x3F);
-  return {c, length};
+  if (data::well_formed_length(text, i) == 0)
+    return {static_cast<char32_t>(0xDC00 + static_cast<unsigned char>(text[i])), 1};
+  size_t next = i;
+  const char32_t c = data::next_code_point(text, next);
+  return {c, next - i};
 }
 
 }  // namespace
