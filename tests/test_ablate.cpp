@@ -12,9 +12,11 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "nn/gpt.h"
+#include "nn/seq2seq.h"
 #include "train/ablate.h"
 #include "train/ablate_report.h"
 #include "train/heatmap.h"
@@ -245,21 +247,25 @@ TEST_CASE("the same seed gives the embeddings the same initial values in every v
 // variant has that slot, so removing a projection does not shift later draws.
 // Shared: the same name and shape (a size-matched MLP has other shapes: not shared).
 TEST_CASE("the same seed gives every shared parameter the same initial values", "[ablate]") {
+  const bool seq2seq = GENERATE(false, true);  // a GPT, and an encoder-decoder (--task translation)
   RunConfig base = small_config();
   base.model.n_layer = 2;
+  if (seq2seq) base.model.kind = nn::ModelKind::seq2seq;
+  auto initial = [&](const nn::ModelConfig& m) {
+    return seq2seq ? nn::Seq2Seq(m, 7).state_dict() : nn::GPT(m, 7).state_dict();
+  };
   for (Match m : {Match::none, Match::params}) {
     StudyPlan plan = plan_study(all_builtins(base, m), 10);
-    nn::GPT full(plan.variants[0].config.model, 7);
-    auto full_params = full.state_dict();
+    auto full_params = initial(plan.variants[0].config.model);
     for (const PlannedVariant& p : plan.variants) {
-      nn::GPT g(p.config.model, 7);
       std::vector<std::string> differ;
-      for (const auto& [n, t] : g.state_dict()) {
+      for (const auto& [n, t] : initial(p.config.model)) {
         auto f = full_params.find(n);
         if (f != full_params.end() && f->second.shape() == t.shape() && t.to_vector<float>() != f->second.to_vector<float>())
           differ.push_back(n);
       }
-      INFO("--match " << name(m) << ", " << p.variant.name << ": shared parameters that start differently from full's");
+      INFO((seq2seq ? "seq2seq" : "gpt") << ", --match " << name(m) << ", " << p.variant.name
+                                          << ": shared parameters that start differently from full's");
       CHECK(differ == std::vector<std::string>{});
     }
   }
@@ -418,5 +424,24 @@ TEST_CASE("a quick study runs end to end, and its resume reruns only the unfinis
   other.base.optim.lr = 2e-3;
   StudyPlan other_plan = plan_study(other, study_vocab_size(other.base, ""));
   REQUIRE_THROWS_WITH(run_study(other_plan, {"", false}), Contains("holds a run of another config"));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("a translation study's vocabulary is the tokenizer's plus pad, bos and eos", "[ablate]") {
+  fs::path dir = temp_dir("ablate_vocab");
+  RunConfig c = small_config();
+  c.model.kind = nn::ModelKind::seq2seq;
+  c.data.corpus = qkv::testing::write_pairs(dir);
+  c.data.tokenizer = "bpe";
+  c.data.vocab_size = 300;
+  CHECK(study_vocab_size(c, "") == 303);
+  c.data.tokenizer = "char";  // the distinct characters of both sides, newline included, + 3
+  std::set<char> chars{'\n'};
+  for (const std::string& split : {"train.tsv", "val.tsv"}) {
+    std::ifstream in(dir / "pairs" / split);
+    for (char ch; in.get(ch);)
+      if (ch != '\t' && ch != '\n') chars.insert(ch);
+  }
+  CHECK(study_vocab_size(c, "") == static_cast<int64_t>(chars.size()) + 3);
   fs::remove_all(dir);
 }
