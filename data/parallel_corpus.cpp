@@ -111,6 +111,10 @@ ParallelCorpus load_parallel_corpus(const std::string& spec, const std::string& 
   check(!spec.empty(),
         "corpus: no parallel corpus given (a dataset name such as kjv-es, a TSV file, or a folder with train.tsv "
         "and val.tsv or src.txt and tgt.txt)");
+  check(find_bible_module(spec) == nullptr,
+        "corpus: {} is a text corpus of one language; translation trains on sentence pairs (kjv-es, web-es, kjv-web, "
+        "a TSV file, or a folder with train.tsv and val.tsv)",
+        spec);
   if (is_parallel_dataset(spec)) {
     PreparedParallelDataset ds = prepare_parallel_dataset(spec, data_dir);
     ParallelCorpus c = load_folder(ds.dir, spec);

@@ -42,6 +42,7 @@ printf '[model]\nn_layers = 2\n' > "$dir/unknown.toml"
 expect_error "unknown key" "unknown key model.n_layers" "$qkv" train --config "$dir/unknown.toml"
 expect_error "wrong type" "model.n_layer (from --set) must be an integer" "$qkv" train --config "$dir/tiny.toml" --set model.n_layer=two
 expect_error "missing config" "cannot read $dir/none.toml" "$qkv" train --config "$dir/none.toml"
+expect_error "seq2seq on a text corpus" "is a text corpus of one language; translation trains on sentence pairs" "$qkv" train --config "$dir/tiny.toml" --set model.kind=seq2seq --set data.corpus=kjv
 
 ckpt=$(ls "$dir"/run/ckpt-*.h5 | tail -1)
 head -c 3000 "$ckpt" > "$dir/truncated.h5"
