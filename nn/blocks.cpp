@@ -116,9 +116,11 @@ CrossDecoderBlock::CrossDecoderBlock(const BlockOptions& opt, Generator& gen) {
 }
 
 Tensor CrossDecoderBlock::forward(const Tensor& x, const Tensor& memory, const Tensor& src_padding, DecoderCache* cache,
-                                  Tensor* cross_weights, const RowSubset* rows) const {
+                                  Tensor* cross_weights, const RowSubset* rows, Tensor* self_weights) const {
   Tensor h = residual(x, *ln_1, *dropout, [&](const Tensor& y) {
-    return self_attn->forward(y, Tensor(), Tensor(), cache ? &cache->self : nullptr).out;
+    AttentionOutput a = self_attn->forward(y, Tensor(), Tensor(), cache ? &cache->self : nullptr, self_weights != nullptr);
+    if (self_weights) *self_weights = a.weights;
+    return a.out;
   });
   h = residual(h, *ln_2, *dropout, [&](const Tensor& y) {
     AttentionOutput a =
@@ -160,12 +162,24 @@ Tensor running_average(const Tensor& v, const Tensor& past_sum, int64_t past) {
   return prefix_sums / counts.reshape({T, 1});
 }
 
+// The running average as attention weights [B,1,T,past+T]: query t gives 1/(past+t+1) to
+// every position up to its own (for drawing it next to real attention maps).
+Tensor average_weights(int64_t B, int64_t T, int64_t past, DType dtype) {
+  const int64_t S = past + T;
+  std::vector<double> w(static_cast<size_t>(T * S), 0.0);
+  for (int64_t t = 0; t < T; ++t)
+    for (int64_t s = 0; s <= past + t; ++s) w[t * S + s] = 1.0 / static_cast<double>(past + t + 1);
+  return Tensor::from(w, {1, 1, T, S}).to(dtype).expand({B, 1, T, S}).contiguous();
+}
+
 }  // namespace
 
 Tensor MergedDecoderBlock::forward(const Tensor& x, const Tensor& memory, const Tensor& src_padding,
-                                   DecoderCache* cache, Tensor* cross_weights, const RowSubset* rows) const {
+                                   DecoderCache* cache, Tensor* cross_weights, const RowSubset* rows,
+                                   Tensor* self_weights) const {
   Tensor h = residual(x, *ln_1, *dropout, [&](const Tensor& y) {
     Tensor v = avg_proj ? avg_proj->forward(y) : y;  // [B,T,d]
+    if (self_weights) *self_weights = average_weights(x.size(0), x.size(1), cache ? cache->steps : 0, v.dtype());
     Tensor past_sum = cache ? cache->running_sum : Tensor();
     Tensor a = running_average(v, past_sum, cache ? cache->steps : 0);
     if (cache) {

@@ -63,20 +63,22 @@ struct DecoderCache {
 
 // A seq2seq decoder block: attends to its own past and to the encoder output `memory`
 // (src_padding [B,S] marks padded source positions). cross_weights gets the
-// cross-attention weights [B,H,T,S] when non-null. rows: the target positions whose
-// values matter, where the MLP runs (nn/row_subset.h); null means all.
+// cross-attention weights [B,H,T,S] when non-null, self_weights the weights over the
+// target's past [B,H,T,T] (the merged block: its running average, [B,1,T,T]). rows: the
+// target positions whose values matter, where the MLP runs (nn/row_subset.h); null: all.
 class CrossBlock : public Module {
  public:
   virtual Tensor forward(const Tensor& x, const Tensor& memory, const Tensor& src_padding,
                          DecoderCache* cache = nullptr, Tensor* cross_weights = nullptr,
-                         const RowSubset* rows = nullptr) const = 0;
+                         const RowSubset* rows = nullptr, Tensor* self_weights = nullptr) const = 0;
 };
 
 class CrossDecoderBlock : public CrossBlock {
  public:
   CrossDecoderBlock(const BlockOptions& opt, Generator& gen);
   Tensor forward(const Tensor& x, const Tensor& memory, const Tensor& src_padding, DecoderCache* cache = nullptr,
-                 Tensor* cross_weights = nullptr, const RowSubset* rows = nullptr) const override;
+                 Tensor* cross_weights = nullptr, const RowSubset* rows = nullptr,
+                 Tensor* self_weights = nullptr) const override;
   std::shared_ptr<LayerNorm> ln_1, ln_2, ln_3;
   std::shared_ptr<MultiHeadAttention> self_attn, cross_attn;
   std::shared_ptr<MLP> mlp;
@@ -87,7 +89,8 @@ class MergedDecoderBlock : public CrossBlock {
  public:
   MergedDecoderBlock(const BlockOptions& opt, Generator& gen);
   Tensor forward(const Tensor& x, const Tensor& memory, const Tensor& src_padding, DecoderCache* cache = nullptr,
-                 Tensor* cross_weights = nullptr, const RowSubset* rows = nullptr) const override;
+                 Tensor* cross_weights = nullptr, const RowSubset* rows = nullptr,
+                 Tensor* self_weights = nullptr) const override;
   std::shared_ptr<LayerNorm> ln_1, ln_2;
   // Value projection of the running average; absent (identity) when attention.v_proj = false.
   std::shared_ptr<Linear> avg_proj;

@@ -36,15 +36,17 @@ Decoder::Decoder(const BlockOptions& opt, Generator& gen) {
 }
 
 Tensor Decoder::forward(const Tensor& x, const Tensor& memory, const Tensor& src_padding,
-                        std::vector<DecoderCache>* caches, std::vector<Tensor>* cross_weights,
-                        const RowSubset* rows) const {
+                        std::vector<DecoderCache>* caches, std::vector<Tensor>* cross_weights, const RowSubset* rows,
+                        std::vector<Tensor>* self_weights) const {
   check(!caches || caches->size() == blocks.size(), "seq2seq decoder: {} caches for {} layers",
         caches ? caches->size() : 0, blocks.size());
   if (cross_weights) cross_weights->assign(blocks.size(), Tensor());
+  if (self_weights) self_weights->assign(blocks.size(), Tensor());
   Tensor h = x;
   for (size_t i = 0; i < blocks.size(); ++i)
     h = blocks[i]->forward(h, memory, src_padding, caches ? &(*caches)[i] : nullptr,
-                           cross_weights ? &(*cross_weights)[i] : nullptr, rows);
+                           cross_weights ? &(*cross_weights)[i] : nullptr, rows,
+                           self_weights ? &(*self_weights)[i] : nullptr);
   return ln_f->forward(h);
 }
 
@@ -83,15 +85,15 @@ Tensor Seq2Seq::encode(const Tensor& src, const RowSubset* rows, std::vector<Ten
 
 Tensor Seq2Seq::decode_hidden(const Tensor& tgt_in, const Tensor& memory, const Tensor& src,
                               std::vector<DecoderCache>* caches, std::vector<Tensor>* cross_weights,
-                              const RowSubset* rows) const {
+                              const RowSubset* rows, std::vector<Tensor>* self_weights) const {
   const int64_t offset = caches && !caches->empty() ? caches->front().steps : 0;
   Tensor x = drop->forward(embed_tokens(*embed, pos.get(), cfg_, tgt_in, offset, "seq2seq target"));
-  return decoder->forward(x, memory, source_padding(src), caches, cross_weights, rows);
+  return decoder->forward(x, memory, source_padding(src), caches, cross_weights, rows, self_weights);
 }
 
 Tensor Seq2Seq::decode(const Tensor& tgt_in, const Tensor& memory, const Tensor& src, std::vector<DecoderCache>* caches,
-                       std::vector<Tensor>* cross_weights) const {
-  Tensor h = decode_hidden(tgt_in, memory, src, caches, cross_weights);
+                       std::vector<Tensor>* cross_weights, std::vector<Tensor>* self_weights) const {
+  Tensor h = decode_hidden(tgt_in, memory, src, caches, cross_weights, nullptr, self_weights);
   return matmul(h, lm_head.transpose(0, 1));  // [B,T,d] x [d,V] -> [B,T,V]
 }
 

@@ -31,10 +31,11 @@ class Encoder : public Module {
 class Decoder : public Module {
  public:
   Decoder(const BlockOptions& opt, Generator& gen);  // MergedDecoderBlocks when attention.merged
-  // x [B,T,d] embedded target -> [B,T,d] (after ln_f); caches: one per block.
+  // x [B,T,d] embedded target -> [B,T,d] (after ln_f); caches: one per block;
+  // cross_weights, self_weights: each block's attention weights (CrossBlock), when non-null.
   Tensor forward(const Tensor& x, const Tensor& memory, const Tensor& src_padding,
                  std::vector<DecoderCache>* caches = nullptr, std::vector<Tensor>* cross_weights = nullptr,
-                 const RowSubset* rows = nullptr) const;
+                 const RowSubset* rows = nullptr, std::vector<Tensor>* self_weights = nullptr) const;
   std::vector<std::shared_ptr<CrossBlock>> blocks;
   std::shared_ptr<LayerNorm> ln_f;
 };
@@ -48,12 +49,13 @@ class Seq2Seq : public Module {
   // tgt_in [B,T], memory, src -> logits [B,T,V]. With caches (one per layer, from
   // make_caches()), tgt_in holds the new positions only.
   Tensor decode(const Tensor& tgt_in, const Tensor& memory, const Tensor& src,
-                std::vector<DecoderCache>* caches = nullptr, std::vector<Tensor>* cross_weights = nullptr) const;
+                std::vector<DecoderCache>* caches = nullptr, std::vector<Tensor>* cross_weights = nullptr,
+                std::vector<Tensor>* self_weights = nullptr) const;
   // decode without the output projection: the decoder's last hidden states [B,T,d]; rows:
   // the target positions worth computing (all when null).
   Tensor decode_hidden(const Tensor& tgt_in, const Tensor& memory, const Tensor& src,
                        std::vector<DecoderCache>* caches = nullptr, std::vector<Tensor>* cross_weights = nullptr,
-                       const RowSubset* rows = nullptr) const;
+                       const RowSubset* rows = nullptr, std::vector<Tensor>* self_weights = nullptr) const;
   Tensor forward(const Tensor& src, const Tensor& tgt_in) const { return decode(tgt_in, encode(src), src); }
   // Mean label-smoothed cross-entropy over non-pad targets. The MLPs skip the positions
   // that cannot reach it (padded sources, targets after a sequence's last target:

@@ -65,8 +65,9 @@ check "eval: chrF" grep -q "^chrF = " "$dir/eval.txt"
 "$QKV" attn --checkpoint "$ckpt" --text "three cat and five" --out "$dir/maps" > "$dir/attn.txt" 2>&1
 check "attn on seq2seq exits 0" test $? -eq 0
 check "attn prints the translation" grep -q "^translation: " "$dir/attn.txt"
-check "attn: encoder and cross-attention maps" \
-  bash -c "ls '$dir/maps' | grep -q '^encoder-layer0-head1\.' && ls '$dir/maps' | grep -q '^cross-layer0-head0\.'"
+for kind in encoder decoder cross; do
+  check "attn: $kind attention maps" bash -c "ls '$dir/maps' | grep -q '^$kind-layer0-head1\.'"
+done
 
 # The wrong kind of checkpoint: a GPT for translate, a seq2seq model for sample.
 make_tiny_run "$dir" 16 "max_iters = 2"

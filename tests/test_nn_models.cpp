@@ -516,3 +516,39 @@ TEST_CASE("seq2seq FLOPs per target token follow the peer's formula with S = T",
   const double w_merged = L * (5 * d * d + 2 * d * ff);
   CHECK(training_flops_per_token(cfg) == 6 * (w_enc + w_merged + 8000 * d) + 3 * L * T * (4 * d + 2 * d + 4 * d));
 }
+
+TEST_CASE("Seq2Seq returns every attention's weights: encoder, decoder self, cross", "[models]") {
+  const bool merged = GENERATE(false, true);
+  INFO((merged ? "merged decoder" : "decoder with self-attention"));
+  ModelConfig cfg = small_config(ModelKind::seq2seq);
+  cfg.attention.merged = merged;
+  Seq2Seq model(cfg, 3);
+  model.eval();
+  NoGradGuard no_grad;
+  const int64_t S = 5, T = 4, H = cfg.n_head;
+  Tensor src = Tensor::from(std::vector<int64_t>{3, 4, 5, 6, 7}, {1, S});
+  Tensor tgt = Tensor::from(std::vector<int64_t>{1, 8, 9, 2}, {1, T});
+  std::vector<Tensor> encoder, cross, decoder;
+  model.decode(tgt, model.encode(src, nullptr, &encoder), src, nullptr, &cross, &decoder);
+  REQUIRE(encoder.size() == static_cast<size_t>(cfg.n_layer));
+  REQUIRE(decoder.size() == static_cast<size_t>(cfg.n_layer));
+  for (int64_t l = 0; l < cfg.n_layer; ++l) {
+    CHECK(encoder[l].shape() == Dims{1, H, S, S});
+    CHECK(cross[l].shape() == Dims{1, H, T, S});
+    CHECK(decoder[l].shape() == Dims{1, merged ? 1 : H, T, T});
+    // Each query's weights sum to 1; the decoder sees no future position; the merged
+    // block's running average gives 1/(t+1) to each of the first t+1 positions.
+    const std::vector<double> w = decoder[l].to(DType::f64).to_vector<double>();
+    for (int64_t h = 0; h < decoder[l].size(1); ++h)
+      for (int64_t t = 0; t < T; ++t) {
+        double row = 0;
+        for (int64_t s = 0; s < T; ++s) {
+          const double v = w[(h * T + t) * T + s];
+          row += v;
+          if (s > t) CHECK(v == 0);
+          if (merged && s <= t) CHECK(v == Approx(1.0 / static_cast<double>(t + 1)));
+        }
+        CHECK(row == Approx(1.0));
+      }
+  }
+}

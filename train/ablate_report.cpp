@@ -101,7 +101,7 @@ std::string write_mean_metrics(const StudyPlan& plan, const StudyResult& result,
 
 // Layer 0's attention of the variant's model of its lowest finished seed (seed 0 unless
 // that one did not finish): a GPT's on the first block_size tokens of `sample` (the
-// validation split), a seq2seq model's (encoder and cross-attention) on the source
+// validation split), a seq2seq model's (encoder, decoder and cross-attention) on the source
 // sentence `sample` and its own translation. `shown` gets what the maps show.
 std::vector<std::string> write_variant_attention(const StudyPlan& plan, const StudyResult& result,
                                                  const PlannedVariant& p, const std::string& sample,
@@ -340,7 +340,8 @@ ReportFiles write_report(const StudyPlan& plan, const StudyResult& result, const
   else md << "gnuplot was not found: no picture. The curves (mean over seeds) are in <variant>/metrics-mean.csv.\n";
   md << "\n## Attention of layer 0\n\n"
      << (plan.translation ? "Each variant's seed-0 model on the first validation pair's source and its own translation "
-                            "(below): the encoder's self-attention and the decoder's cross-attention, one map per head "
+                            "(below): the encoder's self-attention, the decoder's self-attention and its cross-attention, one "
+                            "map per head "
                             "(rows: queries, columns: keys; white is 0, dark blue is 1):\n\n```text\n"
                           : "Each variant's seed-0 model on the first block_size tokens of the validation split, one "
                             "map per head (rows: queries, columns: keys; white is 0, dark blue is 1):\n\n```text\n")

@@ -11,7 +11,7 @@
 //                                     fallback without gnuplot)
 //   OUT/<variant>/attn/layer0-head<h>.png   layer 0's attention of seed 0's model on the
 //                                     first block_size tokens of the validation split
-//                                     (translation: encoder- and cross-layer0-head<h>.png
+//                                     (translation: encoder-, decoder- and cross-layer0-head<h>.png
 //                                     on the first validation pair's source)
 #pragma once
 #include <optional>

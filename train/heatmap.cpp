@@ -179,11 +179,11 @@ std::vector<std::string> write_translation_attention_maps(const nn::Seq2Seq& mod
   std::vector<int64_t> src_ids(src.begin(), src.end()), tgt_ids{ids.bos};
   src_ids.push_back(ids.eos);
   tgt_ids.insert(tgt_ids.end(), tgt.begin(), tgt.end());
-  std::vector<Tensor> self, cross;  // per layer [1, H, S, S] and [1, H, T, S]
+  std::vector<Tensor> self, cross, decoder_self;  // per layer [1, H, S, S], [1, H, T, S], [1, H, T, T]
   {
     NoGradGuard no_grad;
     Tensor src_row = id_row(src_ids);
-    model.decode(id_row(tgt_ids), model.encode(src_row, nullptr, &self), src_row, nullptr, &cross);
+    model.decode(id_row(tgt_ids), model.encode(src_row, nullptr, &self), src_row, nullptr, &cross, &decoder_self);
   }
   std::vector<std::string> source_labels = token_labels(tokenizer, src), target_labels{"<s>"};
   source_labels.push_back("</s>");
@@ -191,6 +191,7 @@ std::vector<std::string> write_translation_attention_maps(const nn::Seq2Seq& mod
   std::vector<std::string> written;
   for (int64_t l = first; l < last; ++l) {
     write_heads(self[l], l, source_labels, source_labels, dir, "encoder-", written);
+    write_heads(decoder_self[l], l, target_labels, target_labels, dir, "decoder-", written);
     write_heads(cross[l], l, target_labels, source_labels, dir, "cross-", written);
   }
   return written;

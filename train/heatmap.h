@@ -37,9 +37,11 @@ std::vector<std::string> write_attention_maps(const nn::GPT& model, const data::
                                               std::optional<int64_t> layer = std::nullopt);
 
 // A translation's attention: the encoder's self-attention over the source
-// (DIR/encoder-layer<l>-head<h>) and the decoder's cross-attention from each target
-// position to the source (DIR/cross-layer<l>-head<h>: rows are what the decoder reads,
-// <s> then the target's tokens; columns the source's tokens then </s>). `target` empty:
+// (DIR/encoder-layer<l>-head<h>), the decoder's self-attention over the target's past
+// (DIR/decoder-layer<l>-head<h>; with attention.merged, its running average as one map)
+// and its cross-attention from each target position to the source
+// (DIR/cross-layer<l>-head<h>). Target rows are what the decoder reads: <s>, then the
+// target's tokens; source columns are the source's tokens, then </s>. `target` empty:
 // the model's own greedy translation of `source`, returned through `translation`. Both
 // texts are cut to block_size - 1 tokens.
 std::vector<std::string> write_translation_attention_maps(const nn::Seq2Seq& model, const data::Tokenizer& tokenizer,
