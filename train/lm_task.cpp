@@ -39,16 +39,15 @@ class LMTask : public TrainingTask {
   }
 
   double validation_loss(int64_t iters, uint64_t seed) override {
-    NoGradGuard no_grad;
-    model_->eval();
-    Generator gen(seed);
-    double sum = 0;
-    for (int64_t i = 0; i < iters; ++i) {
-      data::LMBatch b = val_->next(gen);
-      sum += model_->loss(b.x, b.y).item();
-    }
-    model_->train();
-    return sum / static_cast<double>(iters);
+    return evaluate_in_eval_mode(*model_, [&] {
+      Generator gen(seed);
+      double sum = 0;
+      for (int64_t i = 0; i < iters; ++i) {
+        data::LMBatch b = val_->next(gen);
+        sum += model_->loss(b.x, b.y).item();
+      }
+      return sum / static_cast<double>(iters);
+    });
   }
 
   std::string describe() const override {

@@ -1,6 +1,16 @@
 #include "train/training_task.h"
 
+#include "autograd/tape.h"
+
 namespace qkv {
+
+double evaluate_in_eval_mode(nn::Module& model, const std::function<double()>& evaluate) {
+  NoGradGuard no_grad;
+  model.eval();
+  const double value = evaluate();
+  model.train();
+  return value;
+}
 
 std::unique_ptr<TrainingTask> make_training_task(const RunConfig& cfg, const std::string& data_dir,
                                                  std::unique_ptr<data::Tokenizer> tokenizer) {

@@ -5,6 +5,7 @@
 //   translation  an encoder-decoder on sentence pairs (model.kind = "seq2seq"),
 //                data/pair_batcher.h's padded pairs, label-smoothed loss.
 #pragma once
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -40,6 +41,10 @@ class TrainingTask {
  protected:
   std::unique_ptr<data::Tokenizer> tokenizer_;
 };
+
+// Runs `evaluate` with the model in eval mode (dropout off) and nothing recorded, then
+// puts the model back in training mode: what every task's validation_loss does.
+double evaluate_in_eval_mode(nn::Module& model, const std::function<double()>& evaluate);
 
 // The task cfg.model.kind asks for, with its model built (train mode) and its data
 // loaded. `tokenizer`: the checkpoint's when resuming; null builds one from the corpus.

@@ -44,18 +44,17 @@ class TranslationTask : public TrainingTask {
   }
 
   double validation_loss(int64_t iters, uint64_t seed) override {
-    NoGradGuard no_grad;
-    model_->eval();
-    Generator gen(seed);
-    double sum = 0;
-    int64_t tokens = 0;
-    for (int64_t i = 0; i < iters; ++i) {
-      data::PairBatch b = val_->next(gen);
-      sum += model_->loss(b.src, b.tgt_in, b.tgt_out, 0.0).item() * static_cast<double>(b.target_tokens);
-      tokens += b.target_tokens;
-    }
-    model_->train();
-    return sum / static_cast<double>(tokens);
+    return evaluate_in_eval_mode(*model_, [&] {
+      Generator gen(seed);
+      double sum = 0;
+      int64_t tokens = 0;
+      for (int64_t i = 0; i < iters; ++i) {
+        data::PairBatch b = val_->next(gen);
+        sum += model_->loss(b.src, b.tgt_in, b.tgt_out, 0.0).item() * static_cast<double>(b.target_tokens);
+        tokens += b.target_tokens;
+      }
+      return sum / static_cast<double>(tokens);
+    });
   }
 
   std::string describe() const override {
