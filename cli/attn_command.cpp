@@ -1,8 +1,8 @@
 // qkv attn --checkpoint FILE --text S [--out DIR] [--layer N]: per-layer, per-head
 // attention heatmaps (PNG via gnuplot; CSV matrices without it). A GPT's self-attention
 // over the text; for a seq2seq checkpoint the text is the source sentence, and the maps
-// are the encoder's self-attention and the decoder's cross-attention while it reads the
-// model's own translation (or --target).
+// are the encoder's self-attention and the decoder's self- and cross-attention while it
+// reads the model's own translation (or --target).
 #include <fmt/core.h>
 
 #include "autograd/error.h"

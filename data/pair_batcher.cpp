@@ -13,6 +13,17 @@ SpecialIds special_ids(int64_t tokenizer_vocab_size) {
   return {v, v + 1, v + 2, tokenizer_vocab_size + 3};
 }
 
+Tensor frame_sources(const std::vector<const std::vector<int32_t>*>& rows, const SpecialIds& ids) {
+  size_t S = 0;
+  for (const std::vector<int32_t>* r : rows) S = std::max(S, r->size() + 1);
+  std::vector<int64_t> src(rows.size() * S, ids.pad);
+  for (size_t b = 0; b < rows.size(); ++b) {
+    std::copy(rows[b]->begin(), rows[b]->end(), src.begin() + static_cast<std::ptrdiff_t>(b * S));
+    src[b * S + rows[b]->size()] = ids.eos;
+  }
+  return Tensor::from(src, {static_cast<int64_t>(rows.size()), static_cast<int64_t>(S)});
+}
+
 std::vector<EncodedPair> encode_pairs(const std::vector<SentencePair>& pairs, const Tokenizer& tokenizer) {
   std::vector<EncodedPair> out;
   out.reserve(pairs.size());
@@ -32,7 +43,7 @@ Corpus as_text(const ParallelCorpus& corpus) {
 
 PairBatcher::PairBatcher(std::vector<EncodedPair> pairs, int64_t batch_size, int64_t max_len, SpecialIds ids,
                          std::string split)
-    : batch_size_(batch_size), max_len_(max_len), ids_(ids) {
+    : batch_size_(batch_size), ids_(ids) {
   check(batch_size > 0 && max_len > 1, "pair batcher: batch_size and block_size must be positive, got {} and {}",
         batch_size, max_len);
   const size_t limit = static_cast<size_t>(max_len) - 1;  // room for eos (source) or bos (target)
@@ -61,25 +72,24 @@ PairBatcher::PairBatcher(std::vector<EncodedPair> pairs, int64_t batch_size, int
 }
 
 PairBatch PairBatcher::frame(const std::vector<const EncodedPair*>& rows) const {
-  size_t S = 0, T = 0;
+  size_t T = 0;
+  std::vector<const std::vector<int32_t>*> sources;
   for (const EncodedPair* p : rows) {
-    S = std::max(S, p->src.size() + 1);
     T = std::max(T, p->tgt.size() + 1);
+    sources.push_back(&p->src);
   }
   const auto B = static_cast<int64_t>(rows.size());
-  std::vector<int64_t> src(rows.size() * S, ids_.pad), in(rows.size() * T, ids_.pad), out(rows.size() * T, ids_.pad);
+  std::vector<int64_t> in(rows.size() * T, ids_.pad), out(rows.size() * T, ids_.pad);
   PairBatch batch;
+  batch.src = frame_sources(sources, ids_);
   for (size_t b = 0; b < rows.size(); ++b) {
     const EncodedPair& p = *rows[b];
-    std::copy(p.src.begin(), p.src.end(), src.begin() + static_cast<std::ptrdiff_t>(b * S));
-    src[b * S + p.src.size()] = ids_.eos;
     in[b * T] = ids_.bos;
     std::copy(p.tgt.begin(), p.tgt.end(), in.begin() + static_cast<std::ptrdiff_t>(b * T + 1));
     std::copy(p.tgt.begin(), p.tgt.end(), out.begin() + static_cast<std::ptrdiff_t>(b * T));
     out[b * T + p.tgt.size()] = ids_.eos;
     batch.target_tokens += static_cast<int64_t>(p.tgt.size()) + 1;
   }
-  batch.src = Tensor::from(src, {B, static_cast<int64_t>(S)});
   batch.tgt_in = Tensor::from(in, {B, static_cast<int64_t>(T)});
   batch.tgt_out = Tensor::from(out, {B, static_cast<int64_t>(T)});
   return batch;

@@ -31,6 +31,11 @@ struct EncodedPair {
   std::vector<int32_t> src, tgt;
 };
 
+// Encoder inputs: each row's ids followed by eos, right-padded with pad to the longest
+// row: int64 [rows, longest + 1]. What batches, translation and attention maps feed the
+// encoder.
+Tensor frame_sources(const std::vector<const std::vector<int32_t>*>& rows, const SpecialIds& ids);
+
 // Each pair's two sides encoded with one (joint) tokenizer.
 std::vector<EncodedPair> encode_pairs(const std::vector<SentencePair>& pairs, const Tokenizer& tokenizer);
 // The pairs as text, one side per line (sources, then targets), split by split: what a
@@ -72,7 +77,7 @@ class PairBatcher {
   PairBatch frame(const std::vector<const EncodedPair*>& rows) const;
 
   std::vector<EncodedPair> pairs_;
-  int64_t batch_size_, max_len_;
+  int64_t batch_size_;
   SpecialIds ids_;
   int64_t dropped_ = 0;
 };

@@ -118,17 +118,17 @@ std::pair<int64_t, int64_t> layer_range(std::optional<int64_t> layer, int64_t L)
   return layer ? std::pair{*layer, *layer + 1} : std::pair{int64_t{0}, L};
 }
 
-// One picture per head of weights [1, H, Tq, Tk]: DIR/<prefix>layer<l>-head<h>.
+// One picture per head of weights [1, H, Tq, Tk]: DIR/layer<l>-head<h>, or
+// DIR/<kind>-layer<l>-head<h> titled "<kind> layer l, head h" for a named attention.
 void write_heads(const Tensor& w, int64_t l, const std::vector<std::string>& queries,
-                 const std::vector<std::string>& keys, const std::string& dir, const std::string& prefix,
+                 const std::vector<std::string>& keys, const std::string& dir, const std::string& kind,
                  std::vector<std::string>& written) {
   const int64_t Tq = w.size(2), Tk = w.size(3);
+  const std::string stem_prefix = kind.empty() ? "" : kind + "-", title_prefix = kind.empty() ? "" : kind + " ";
   for (int64_t h = 0; h < w.size(1); ++h) {
     Tensor head = w.slice(0, 0, 1).slice(1, h, h + 1).reshape({Tq, Tk});
-    std::string stem = (fs::path(dir) / fmt::format("{}layer{}-head{}", prefix, l, h)).string();
-    std::string title = fmt::format("{}layer {}, head {}", prefix.empty() ? "" : prefix.substr(0, prefix.size() - 1) + " ",
-                                    l, h);
-    written.push_back(write_heatmap(head, queries, keys, stem, title));
+    std::string stem = (fs::path(dir) / fmt::format("{}layer{}-head{}", stem_prefix, l, h)).string();
+    written.push_back(write_heatmap(head, queries, keys, stem, fmt::format("{}layer {}, head {}", title_prefix, l, h)));
   }
 }
 
@@ -176,13 +176,12 @@ std::vector<std::string> write_translation_attention_maps(const nn::Seq2Seq& mod
   tgt.resize(std::min(tgt.size(), room));
   const auto [first, last] = layer_range(layer, model.config().n_layer);
 
-  std::vector<int64_t> src_ids(src.begin(), src.end()), tgt_ids{ids.bos};
-  src_ids.push_back(ids.eos);
+  std::vector<int64_t> tgt_ids{ids.bos};
   tgt_ids.insert(tgt_ids.end(), tgt.begin(), tgt.end());
   std::vector<Tensor> self, cross, decoder_self;  // per layer [1, H, S, S], [1, H, T, S], [1, H, T, T]
   {
     NoGradGuard no_grad;
-    Tensor src_row = id_row(src_ids);
+    Tensor src_row = data::frame_sources({&src}, ids);
     model.decode(id_row(tgt_ids), model.encode(src_row, nullptr, &self), src_row, nullptr, &cross, &decoder_self);
   }
   std::vector<std::string> source_labels = token_labels(tokenizer, src), target_labels{"<s>"};
@@ -190,9 +189,9 @@ std::vector<std::string> write_translation_attention_maps(const nn::Seq2Seq& mod
   for (std::string& l : token_labels(tokenizer, tgt)) target_labels.push_back(std::move(l));
   std::vector<std::string> written;
   for (int64_t l = first; l < last; ++l) {
-    write_heads(self[l], l, source_labels, source_labels, dir, "encoder-", written);
-    write_heads(decoder_self[l], l, target_labels, target_labels, dir, "decoder-", written);
-    write_heads(cross[l], l, target_labels, source_labels, dir, "cross-", written);
+    write_heads(self[l], l, source_labels, source_labels, dir, "encoder", written);
+    write_heads(decoder_self[l], l, target_labels, target_labels, dir, "decoder", written);
+    write_heads(cross[l], l, target_labels, source_labels, dir, "cross", written);
   }
   return written;
 }

@@ -57,15 +57,9 @@ Translations translate(const nn::Seq2Seq& model, const data::Tokenizer& tokenize
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return encoded[a].size() < encoded[b].size(); });
   for (size_t first = 0; first < order.size(); first += static_cast<size_t>(options.batch_size)) {
     const size_t n = std::min(order.size() - first, static_cast<size_t>(options.batch_size));
-    const size_t S = encoded[order[first + n - 1]].size() + 1;  // the longest of the batch, plus eos
-    std::vector<int64_t> src(n * S, ids.pad);
-    for (size_t b = 0; b < n; ++b) {
-      const std::vector<int32_t>& e = encoded[order[first + b]];
-      std::copy(e.begin(), e.end(), src.begin() + static_cast<std::ptrdiff_t>(b * S));
-      src[b * S + e.size()] = ids.eos;
-    }
-    Tensor batch = Tensor::from(src, {static_cast<int64_t>(n), static_cast<int64_t>(S)});
-    std::vector<std::vector<int64_t>> rows = decode(model, batch, ids, options);
+    std::vector<const std::vector<int32_t>*> batch;
+    for (size_t b = 0; b < n; ++b) batch.push_back(&encoded[order[first + b]]);
+    std::vector<std::vector<int64_t>> rows = decode(model, data::frame_sources(batch, ids), ids, options);
     for (size_t b = 0; b < n; ++b) out.text[order[first + b]] = tokenizer.decode(text_ids(rows[b], ids));
   }
   return out;
