@@ -9,7 +9,6 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <iterator>
 
 #include "autograd/autograd.h"
@@ -158,7 +157,10 @@ TEST_CASE("GPT matches a PyTorch GPT with the same weights: logits, loss, every 
   }
 }
 
-TEST_CASE("scripts/make_fixtures.py regenerates the committed fixtures byte for byte", "[parity]") {
+// PyTorch's float kernels round differently from one CPU to the next (AVX2 or AVX-512,
+// OpenBLAS core type), so a regenerated fixture matches the committed one exactly in its
+// inputs and parameters (seeded draws) and up to rounding in what PyTorch computed.
+TEST_CASE("scripts/make_fixtures.py regenerates the committed fixtures", "[parity]") {
   if (std::system("/usr/bin/python3 -c 'import torch, h5py' >/dev/null 2>&1") != 0) {
     WARN("skipped: /usr/bin/python3 cannot import torch and h5py (CI does not need them)");
     return;
@@ -178,16 +180,21 @@ TEST_CASE("scripts/make_fixtures.py regenerates the committed fixtures byte for 
     std::sort(names.begin(), names.end());
     return names;
   };
-  auto bytes = [](const fs::path& file) {
-    std::ifstream in(file, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  };
   const std::vector<std::string> names = h5_files(kFixtures);
   CHECK(names == std::vector<std::string>{"gpt.h5", "mha_cross.h5", "mha_self.h5"});
   CHECK(h5_files(out) == names);
   for (const std::string& name : names) {
     INFO(name << " differs: regenerate with /usr/bin/python3 scripts/make_fixtures.py and look at why");
-    CHECK(bytes(out / name) == bytes(kFixtures / name));
+    const Hdf5File committed = open_fixture(name), regenerated = Hdf5File::open((out / name).string());
+    REQUIRE(regenerated.list() == committed.list());
+    for (const std::string& dataset : committed.list()) {
+      const Tensor want = committed.read(dataset), got = regenerated.read(dataset);
+      const bool computed = dataset.find("outputs/") != std::string::npos || dataset.find("grads/") != std::string::npos;
+      if (computed)  // scale at least 1: some gradients are zero but for rounding (k_proj.bias)
+        check_close(committed, dataset, got, want.dtype(), std::max(norm(want), 1.0));
+      else
+        CHECK(got.to_vector<double>() == want.to_vector<double>());
+    }
   }
   fs::remove_all(out);
 }
