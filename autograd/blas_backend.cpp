@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <omp.h>
 
+#include <strings.h>
+
 #include <cstdlib>
 
 #ifdef QKV_BLAS_BLIS
@@ -51,6 +53,11 @@ std::string blas_backend_config() {
                      bli_arch_string(bli_arch_query_id()));
 }
 
+bool blas_sgemm_has_avx512() {
+  const arch_t arch = bli_arch_query_id();
+  return arch == BLIS_ARCH_SKX || arch == BLIS_ARCH_KNL;
+}
+
 void blas_set_num_threads(int n) { bli_thread_set_num_threads(n); }
 
 #else
@@ -59,6 +66,17 @@ const char* blas_backend_name() { return "OpenBLAS"; }
 
 std::string blas_backend_config() {
   return fmt::format("{} (core {})", openblas_get_config(), openblas_get_corename());
+}
+
+bool blas_sgemm_has_avx512() {
+  // OpenBLAS 0.3.21's core types with AVX-512 sgemm kernels.
+  static const bool has = [] {
+    const std::string core = openblas_get_corename();
+    for (const char* avx512_core : {"SkylakeX", "Cooperlake", "SapphireRapids"})
+      if (strcasecmp(core.c_str(), avx512_core) == 0) return true;
+    return false;
+  }();
+  return has;
 }
 
 void blas_set_num_threads(int n) { openblas_set_num_threads(n); }

@@ -20,6 +20,12 @@ const char* blas_backend_name();
 // "OpenBLAS 0.3.21 ... (core SkylakeX)" or "BLIS 0.9.0, sub-configuration skx".
 std::string blas_backend_config();
 
+// Whether the BLAS library's sgemm runs AVX-512 kernels on this CPU. OpenBLAS picks its
+// kernels by core type, and a machine may pin an older one (OPENBLAS_CORETYPE=Haswell
+// gives AVX2 kernels at about half an AVX-512 CPU's FMA rate): qkv's own AVX-512 sgemm
+// then wins on every product shape (bench_sgemm), not only on small ones.
+bool blas_sgemm_has_avx512();
+
 // The BLAS library's thread count (qkv::set_num_threads sets OpenMP's along with it).
 void blas_set_num_threads(int n);
 

@@ -16,6 +16,8 @@
 // Partial tiles are written with masked stores.
 #include "autograd/sgemm.h"
 
+#include "autograd/blas_backend.h"
+
 #include <immintrin.h>
 #include <omp.h>
 
@@ -35,6 +37,8 @@ constexpr int kMr = 6;               // rows of the register tile
 constexpr int kVectors = 4;          // zmm vectors across the tile
 constexpr int kNr = 16 * kVectors;   // columns of the register tile
 constexpr int64_t kKc = 384;         // depth of a slice: k of most Linear layers in one pass over C
+constexpr int64_t kPackRowMajorBRows = 96;  // fewest rows of C per thread for which packing a row-major B pays
+constexpr int64_t kNc = 512;         // columns of B's block: kc x nc floats (768 KiB) fit a 1 MiB L2
 constexpr int64_t kSerialWork = int64_t{1} << 18;  // below this many multiply-adds, one thread
 
 // B's packing buffer, one per thread, grown to the largest product seen and then
@@ -116,6 +120,22 @@ __attribute__((target("avx512f"))) void pack_transposed_b(const SgemmOperand& b,
   }
 }
 
+// The same panels from a row-major B: rows of B sit a whole stored row apart, and at
+// strides of 4 or 6 KiB (1024 or 1536 columns) every row of an unpacked panel falls into
+// the same few cache sets, so the kernel would fetch B from L3 instead of L2.
+__attribute__((target("avx512f"))) void pack_b(const SgemmOperand& b, int64_t p0, int64_t kc, int64_t j0,
+                                               int64_t cols, float* dst) {
+  for (int64_t q = 0; q < cols; q += kNr) {
+    float* d = dst + q * kc;
+    for (int64_t c0 = 0; c0 < kNr; c0 += 16) {
+      const int64_t live = std::clamp<int64_t>(cols - q - c0, 0, 16);
+      const __mmask16 mask = static_cast<__mmask16>((1u << live) - 1);
+      const float* src = b.ptr + p0 * b.ld + j0 + q + c0;
+      for (int64_t p = 0; p < kc; ++p) _mm512_store_ps(d + p * kNr + c0, _mm512_maskz_loadu_ps(mask, src + p * b.ld));
+    }
+  }
+}
+
 // C[rows, 16 V] (+)= A[rows, kc] B[kc, 16 V], the last of the V vectors of columns masked
 // by `last` (the columns that exist). Element (r, p) of A is a[r * row_step + p * k_step],
 // row p of B starts at b + p * b_step; rows past `rows` re-read row 0 and are not stored.
@@ -161,28 +181,50 @@ using MicroKernel = void (*)(int64_t, const float*, int64_t, int64_t, const floa
                              __mmask16);
 constexpr MicroKernel kKernels[kVectors] = {micro_kernel<1>, micro_kernel<2>, micro_kernel<3>, micro_kernel<4>};
 
-// C[i0 .. i1, j0 .. j1] of the product, all of k, by one thread.
+// Rows [i, i + rows) x depth [p0, p0 + kc) of a transposed A (stored [k, m]) into
+// dst[p * kPackedAStep + r]: the strided column reads happen once per row tile instead of
+// once per column panel, and the kernel's broadcasts then read 32 contiguous bytes per p.
+constexpr int64_t kPackedAStep = 8;
+__attribute__((target("avx512f,avx512vl"))) void pack_transposed_a(const SgemmOperand& a, int64_t i, int rows,
+                                                                   int64_t p0, int64_t kc, float* dst) {
+  const __mmask8 mask = static_cast<__mmask8>((1u << rows) - 1);
+  for (int64_t p = 0; p < kc; ++p)
+    _mm256_store_ps(dst + p * kPackedAStep, _mm256_maskz_loadu_ps(mask, a.ptr + (p0 + p) * a.ld + i));
+}
+
+// C[i0 .. i1, j0 .. j1] of the product, all of k, by one thread. Loops as in BLIS, with
+// our kernel's roles: a kc x nc block of B (packed when B is transposed) stays in L2 while
+// every row tile passes over it, and each row tile's 6 x kc slice of A stays in L1 across
+// the block's nc / 64 column panels.
 void gemm_block(const SgemmOperand& a, const SgemmOperand& b, float* c, int64_t ldc, int64_t i0, int64_t i1, int64_t j0,
                 int64_t j1, int64_t k, bool accumulate) {
   const int64_t cols = j1 - j0;
-  float* packed = b.transposed ? pack_buffer().reserve((cols + kNr - 1) / kNr * kNr * std::min(k, kKc)) : nullptr;
-  // Element (i, p) of A is at a.ptr[i * row_step + p * k_step].
-  const int64_t row_step = a.transposed ? 1 : a.ld, k_step = a.transposed ? a.ld : 1;
+  // A row-major B is read in place when few row tiles would share its packed copy.
+  const bool pack = b.transposed || i1 - i0 >= kPackRowMajorBRows;
+  float* packed = pack ? pack_buffer().reserve(std::min(kNc, (cols + kNr - 1) / kNr * kNr) * std::min(k, kKc)) : nullptr;
+  alignas(64) float packed_a[kKc * kPackedAStep];  // a transposed A's row tile, see pack_transposed_a
+  // The kernel reads element (r, p) of a row tile's slice at a_slice[r * row_step + p * k_step].
+  const int64_t row_step = a.transposed ? 1 : a.ld, k_step = a.transposed ? kPackedAStep : 1;
   for (int64_t p0 = 0; p0 < k; p0 += kKc) {
     const int64_t kc = std::min(kKc, k - p0);
     const bool add = accumulate || p0 > 0;  // later slices add to what earlier ones wrote
-    if (packed) pack_transposed_b(b, p0, kc, j0, cols, packed);
-    for (int64_t jq = 0; jq < cols; jq += kNr) {
-      const int64_t live = std::min<int64_t>(kNr, cols - jq);
-      const int vectors = static_cast<int>((live + 15) / 16);
-      const int tail = static_cast<int>(live - 16 * (vectors - 1));
-      const __mmask16 last = static_cast<__mmask16>((1u << tail) - 1);
-      const MicroKernel kernel = kKernels[vectors - 1];
-      const float* b_panel = packed ? packed + jq * kc : b.ptr + p0 * b.ld + j0 + jq;
-      const int64_t b_step = packed ? kNr : b.ld;
-      for (int64_t i = i0; i < i1; i += kMr)
-        kernel(kc, a.ptr + i * row_step + p0 * k_step, row_step, k_step, b_panel, b_step, c + i * ldc + j0 + jq, ldc,
-               add, static_cast<int>(std::min<int64_t>(kMr, i1 - i)), last);
+    for (int64_t jc = j0; jc < j1; jc += kNc) {
+      const int64_t block_cols = std::min(kNc, j1 - jc);
+      if (pack) (b.transposed ? pack_transposed_b : pack_b)(b, p0, kc, jc, block_cols, packed);
+      for (int64_t i = i0; i < i1; i += kMr) {
+        const int rows = static_cast<int>(std::min<int64_t>(kMr, i1 - i));
+        if (a.transposed) pack_transposed_a(a, i, rows, p0, kc, packed_a);
+        const float* a_slice = a.transposed ? packed_a : a.ptr + i * a.ld + p0;
+        for (int64_t jq = 0; jq < block_cols; jq += kNr) {
+          const int64_t live = std::min<int64_t>(kNr, block_cols - jq);
+          const int vectors = static_cast<int>((live + 15) / 16);
+          const int tail = static_cast<int>(live - 16 * (vectors - 1));
+          const __mmask16 last = static_cast<__mmask16>((1u << tail) - 1);
+          const float* b_panel = pack ? packed + jq * kc : b.ptr + p0 * b.ld + jc + jq;
+          kKernels[vectors - 1](kc, a_slice, row_step, k_step, b_panel, pack ? kNr : b.ld, c + i * ldc + jc + jq, ldc,
+                                add, rows, last);
+        }
+      }
     }
   }
 }
@@ -196,6 +238,7 @@ bool own_sgemm_available() {
 
 bool own_sgemm_suits(int64_t m, int64_t n, int64_t k, bool transposed_a) {
   if (m < kOwnSgemmMinRows || n <= 0 || k <= 0 || !own_sgemm_available()) return false;
+  if (!blas_sgemm_has_avx512()) return true;  // BLAS runs narrower kernels: ours is faster at every size
   const bool shallow = !transposed_a && k <= kOwnSgemmShallowK;
   return m * n * k <= (shallow ? kOwnSgemmMaxShallowWork : kOwnSgemmMaxWork);
 }

@@ -1,8 +1,9 @@
-// qkv's own float32 GEMM for the small products of small models (gpt-tiny's 768x128x128
-// and the like), where OpenBLAS spends much of each call packing and synchronising: an
-// AVX-512 6x64 micro-kernel behind BLIS-style packing (llm.c's habit: own the few kernels
-// that matter). matmul uses it for the float32 products own_sgemm_suits names, on CPUs
-// with AVX-512F, and OpenBLAS for the rest and for float64; bench/bench_sgemm.cpp measures
+// qkv's own float32 GEMM: an AVX-512 6x64 micro-kernel behind BLIS-style packing (llm.c's
+// habit: own the few kernels that matter). It wins on the small products of small models
+// (gpt-tiny's 768x128x128 and the like), where OpenBLAS spends much of each call packing and
+// synchronising, and on every product where OpenBLAS runs AVX2 kernels on an AVX-512 CPU
+// (OPENBLAS_CORETYPE=Haswell). matmul uses it for the float32 products own_sgemm_suits
+// names, on CPUs with AVX-512F, and OpenBLAS for the rest and for float64; bench/bench_sgemm.cpp measures
 // both on the benchmark models' shapes, which is where the rule comes from.
 //
 // Results do not depend on the thread count: threads split the rows or columns of C, and
@@ -20,7 +21,8 @@ struct SgemmOperand {
   int64_t ld;
 };
 
-// Largest m*n*k that matmul gives to own_sgemm (2^26: up to about 768x512x128), and the
+// Where the BLAS library has AVX-512 kernels (blas_sgemm_has_avx512), it beats ours on
+// large products: the largest m*n*k that matmul then gives to own_sgemm (2^26: up to about 768x512x128), and the
 // larger bound for products that are shallow (k <= kOwnSgemmShallowK) and read A in
 // place row by row (not transposed): seq2seq's 2048x256x256 Linear layers.
 inline constexpr int64_t kOwnSgemmMaxWork = int64_t{1} << 26;
@@ -34,7 +36,8 @@ inline constexpr int64_t kOwnSgemmMinRows = 32;
 bool own_sgemm_available();
 
 // Whether matmul should use own_sgemm for an m x n x k float32 product whose A is
-// stored transposed or not.
+// stored transposed or not: every product of kOwnSgemmMinRows rows or more when the BLAS
+// library's kernels lack AVX-512, else the small ones above.
 bool own_sgemm_suits(int64_t m, int64_t n, int64_t k, bool transposed_a);
 
 // c[m, n] (row stride ldc) = a[m, k] b[k, n], or c += a b when accumulate. Threads: the

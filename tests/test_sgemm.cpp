@@ -1,4 +1,4 @@
-// own_sgemm (autograd/sgemm.h), qkv's AVX-512 kernel for small float32 products: every
+// own_sgemm (autograd/sgemm.h), qkv's AVX-512 float32 kernel: every
 // layout, edge sizes that leave partial tiles, accumulation, row strides wider than the
 // matrix, products split over threads, and the same bits whatever the thread count.
 #include <catch2/catch.hpp>
@@ -88,11 +88,13 @@ TEST_CASE("own_sgemm matches OpenBLAS in every layout, with partial tiles", "[sg
   const int threads = num_threads();
   set_num_threads(2);
   // Sizes around the 6 x 64 tile: one element, under a tile, exact tiles, a row or a
-  // column past a tile, k past the 384-deep slice (two slices add up).
+  // column past a tile, k past the 384-deep slice (two slices add up), and a product as
+// large as those own_sgemm takes over when BLAS lacks AVX-512.
   const std::vector<Product> shapes = {{1, 1, 1, false, false},     {5, 17, 3, false, false},
                                        {6, 64, 32, false, false},   {7, 65, 33, false, false},
                                        {13, 130, 100, false, false}, {768, 128, 128, false, false},
-                                       {65, 65, 385, false, false}, {100, 31, 800, false, false}};
+                                       {65, 65, 385, false, false}, {100, 31, 800, false, false},
+                                       {200, 600, 1200, false, false}};
   for (const Product& base : shapes)
     for (bool trans_a : {false, true})
       for (bool trans_b : {false, true})
@@ -139,11 +141,17 @@ TEST_CASE("own_sgemm with k = 0 writes zeros or leaves C as it was", "[sgemm]") 
   REQUIRE(c == std::vector<float>(6, 0.0f));
 }
 
-TEST_CASE("matmul uses own_sgemm only for small float32 products", "[sgemm]") {
-  REQUIRE(own_sgemm_suits(768, 128, 128, true) == own_sgemm_available());
-  REQUIRE(own_sgemm_suits(2048, 256, 256, false) == own_sgemm_available());  // shallow, A row-major
-  REQUIRE_FALSE(own_sgemm_suits(256, 256, 2048, true));                    // a deep weight gradient
-  REQUIRE_FALSE(own_sgemm_suits(4096, 384, 1536, false));
+TEST_CASE("matmul uses own_sgemm for small products, and for all when BLAS lacks AVX-512", "[sgemm]") {
+  const bool own = own_sgemm_available();
+  REQUIRE(own_sgemm_suits(768, 128, 128, true) == own);
+  REQUIRE(own_sgemm_suits(2048, 256, 256, false) == own);  // shallow, A row-major
+  if (blas_sgemm_has_avx512()) {
+    REQUIRE_FALSE(own_sgemm_suits(256, 256, 2048, true));  // a deep weight gradient
+    REQUIRE_FALSE(own_sgemm_suits(4096, 384, 1536, false));
+  } else {  // e.g. OPENBLAS_CORETYPE=Haswell on an AVX-512 CPU
+    REQUIRE(own_sgemm_suits(256, 256, 2048, true) == own);
+    REQUIRE(own_sgemm_suits(4096, 384, 1536, false) == own);
+  }
   REQUIRE_FALSE(own_sgemm_suits(0, 128, 128, false));
   REQUIRE_FALSE(own_sgemm_suits(1, 1536, 384, false));  // one row (sampling): OpenBLAS's gemv path
 }
