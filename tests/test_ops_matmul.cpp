@@ -108,6 +108,11 @@ TEST_CASE("matmul matches the naive product on every path", "[matmul]") {
   SECTION("single-row matrices folded: [3,1,5] x [5,4]") {
     check_against_naive([](DType t) { return P{rnd({3, 1, 5}, t, 7), rnd({5, 4}, t, 8)}; });
   }
+  SECTION("one row, as in cached sampling (a matrix-vector product), against W^T and W, and a strided row") {
+    check_against_naive([](DType t) { return P{rnd({1, 1, 40}, t, 29), rnd({33, 40}, t, 30).transpose(0, 1)}; });
+    check_against_naive([](DType t) { return P{rnd({1, 40}, t, 31), rnd({40, 33}, t, 32)}; });
+    check_against_naive([](DType t) { return P{rnd({40, 3}, t, 33).slice(1, 1, 2).transpose(0, 1), rnd({40, 33}, t, 34)}; });
+  }
   SECTION("batched loop, many small matrices (threads over the batch)") {
     check_against_naive([](DType t) { return P{rnd({4, 3, 6, 5}, t, 9), rnd({4, 3, 5, 7}, t, 10)}; });
   }
@@ -137,6 +142,16 @@ TEST_CASE("matmul matches the naive product on every path", "[matmul]") {
     check_against_naive([](DType t) {
       return P{rnd({4, 2, 5}, t, 27).permute({1, 0, 2}), rnd({2, 6, 5}, t, 28).transpose(-1, -2)};
     });
+  }
+}
+
+TEST_CASE("linear of one row adds the bias once (the matrix-vector path accumulates onto it)", "[matmul]") {
+  for (DType dt : {DType::f64, DType::f32}) {
+    const Tensor x = rnd({1, 1, 40}, dt, 35), w = rnd({33, 40}, dt, 36), b = rnd({33}, dt, 37);
+    const std::vector<double> got = linear(x, w, b).to_vector<double>();
+    const std::vector<double> want = add(matmul(x, w.transpose(0, 1)), b).to_vector<double>();
+    REQUIRE(got.size() == want.size());
+    for (size_t i = 0; i < got.size(); ++i) CHECK(got[i] == Approx(want[i]).epsilon(1e-5).margin(1e-6));
   }
 }
 

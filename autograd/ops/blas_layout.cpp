@@ -28,11 +28,36 @@ Tensor blas_ready(const Tensor& x) {
   return c;
 }
 
+namespace {
+
+// One row of A times B as a matrix-vector product: OpenBLAS 0.3.21's sgemm packs all of B
+// even for one row (only its AVX-512 cores have a small-matrix path), which made every
+// token of cached sampling pack every weight. y[n] (+)= x[k] B, x at stride incx.
+void gemv_row(CBLAS_TRANSPOSE trans_b, const float* b, int64_t ldb, const float* x, int64_t incx, float* y, int64_t n,
+              int64_t k, bool accumulate) {
+  // beta = 0 leaves y's old contents to BLAS's scaling, which keeps a NaN in some versions.
+  if (!accumulate) std::fill(y, y + n, 0.0f);
+  const float beta = 1.0f;
+  // A transposed B is stored [n, k] (y = stored x), else [k, n] (y = stored^T x).
+  if (trans_b == CblasTrans)
+    cblas_sgemv(CblasRowMajor, CblasNoTrans, static_cast<blasint>(n), static_cast<blasint>(k), 1.0f, b,
+                static_cast<blasint>(ldb), x, static_cast<blasint>(incx), beta, y, 1);
+  else
+    cblas_sgemv(CblasRowMajor, CblasTrans, static_cast<blasint>(k), static_cast<blasint>(n), 1.0f, b,
+                static_cast<blasint>(ldb), x, static_cast<blasint>(incx), beta, y, 1);
+}
+
+}  // namespace
+
 template <>
 void gemm_into<float>(CBLAS_TRANSPOSE trans_a, const float* a, int64_t lda, CBLAS_TRANSPOSE trans_b, const float* b,
                       int64_t ldb, float* c, int64_t ldc, int64_t m, int64_t n, int64_t k, bool accumulate) {
-  if (own_sgemm_suits(m, n, k, trans_a == CblasTrans)) {  // small products: our kernel beats OpenBLAS's per-call cost
+  if (own_sgemm_suits(m, n, k, trans_a == CblasTrans)) {  // our kernel beats OpenBLAS's per-call cost, or its AVX2 kernels
     own_sgemm({a, trans_a == CblasTrans, lda}, {b, trans_b == CblasTrans, ldb}, c, ldc, m, n, k, accumulate);
+    return;
+  }
+  if (m == 1 && n > 0 && k > 0) {
+    gemv_row(trans_b, b, ldb, a, trans_a == CblasTrans ? lda : 1, c, n, k, accumulate);
     return;
   }
   cblas_sgemm(CblasRowMajor, trans_a, trans_b, static_cast<blasint>(m), static_cast<blasint>(n),
