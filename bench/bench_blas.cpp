@@ -4,7 +4,7 @@
 // environment variable BLIS_ARCH_TYPE (0 skx = AVX-512, 3 haswell = AVX2, 25 generic); run
 // it once per choice. In a QKV_BLAS=blis build qkv's start-up code has already set 0 on an
 // AVX-512 CPU, unless the variable was set. Needs libblis-openmp-dev (or libblis4-openmp).
-// Not a test: speed is shown here, never asserted. See /work/notes/blis.md.
+// Not a test: speed is shown here, never asserted. See bench/README.md.
 #include <dlfcn.h>
 #include <fmt/format.h>
 
