@@ -1,18 +1,20 @@
-// own_sgemm: one register-tile kernel in a BLIS-style loop nest, sized for small products.
+// own_sgemm: one register-tile kernel in a BLIS-style loop nest.
 //
-//   for each kKc-deep slice of k:        pack B[slice, cols] into 64-wide panels if transposed
-//     for each 64-wide panel of B:       (it stays in cache while ...)
-//       for each 6 rows of A:            the micro-kernel: C[6, 64] (+)= A[6, slice] B_panel
+//   for each kKc-deep slice of k:
+//     for each kNc-wide block of B's columns:  pack B[slice, block] into 64-wide panels
+//                                             (it stays in L2 while ...)
+//       for each 6 rows of A:                 pack A[6, slice] if A is transposed (L1)
+//         for each 64-wide panel of the block: the micro-kernel: C[6, 64] (+)= A[6, slice] B_panel
 //
 // The micro-kernel keeps its 6 x 64 tile of C in 24 zmm registers, and per step of k
 // loads 4 vectors of B and broadcasts 6 values of A: 24 FMAs to 10 loads, so it runs at the
-// FMA ports' rate (85-90% of this machine's measured FMA peak with its operands in cache).
-// A is read in place (its 6 rows through their own pointers, either layout): in these
-// products each element of A meets only n = 64..512 columns, and packing A (the first
-// version did) took a third of the kernel's time. B is read in place too when its rows
-// are contiguous; transposed (the Linear layer's weight in the forward pass) it is packed
-// into zero-padded 64-wide panels first, since reading it in place would be a gather, and
-// the panel serves every row of A.
+// FMA ports' rate (85-90% of the measured FMA peak with its operands in cache). A row-major
+// A is read in place (its 6 rows through their own pointers): each element of A meets only
+// n columns, and packing all of A (the first version did) took a third of the kernel's time;
+// a transposed A (weight gradients) is packed one 6-row tile at a time, so its strided
+// columns are read once per tile rather than once per panel. B is packed when transposed
+// (reading it in place would be a gather) and when row-major with enough rows of C to share
+// the copy (rows 4 or 6 KiB apart fall into a few cache sets); few rows read it in place.
 // Partial tiles are written with masked stores.
 #include "autograd/sgemm.h"
 
@@ -192,10 +194,9 @@ __attribute__((target("avx512f,avx512vl"))) void pack_transposed_a(const SgemmOp
     _mm256_store_ps(dst + p * kPackedAStep, _mm256_maskz_loadu_ps(mask, a.ptr + (p0 + p) * a.ld + i));
 }
 
-// C[i0 .. i1, j0 .. j1] of the product, all of k, by one thread. Loops as in BLIS, with
-// our kernel's roles: a kc x nc block of B (packed when B is transposed) stays in L2 while
-// every row tile passes over it, and each row tile's 6 x kc slice of A stays in L1 across
-// the block's nc / 64 column panels.
+// C[i0 .. i1, j0 .. j1] of the product, all of k, by one thread (the loop nest above): a
+// kc x nc block of B stays in L2 while every row tile passes over it, and each row tile's
+// 6 x kc slice of A stays in L1 across the block's nc / 64 column panels.
 void gemm_block(const SgemmOperand& a, const SgemmOperand& b, float* c, int64_t ldc, int64_t i0, int64_t i1, int64_t j0,
                 int64_t j1, int64_t k, bool accumulate) {
   const int64_t cols = j1 - j0;

@@ -3,8 +3,8 @@
 // (gpt-tiny's 768x128x128 and the like), where OpenBLAS spends much of each call packing and
 // synchronising, and on every product where OpenBLAS runs AVX2 kernels on an AVX-512 CPU
 // (OPENBLAS_CORETYPE=Haswell). matmul uses it for the float32 products own_sgemm_suits
-// names, on CPUs with AVX-512F, and OpenBLAS for the rest and for float64; bench/bench_sgemm.cpp measures
-// both on the benchmark models' shapes, which is where the rule comes from.
+// names, on CPUs with AVX-512F, and BLAS for the rest and for float64; bench/bench_sgemm.cpp
+// measures both on the benchmark models' shapes, which is where the rule comes from.
 //
 // Results do not depend on the thread count: threads split the rows or columns of C, and
 // every element of C sums its k products in the same order whatever the split.
@@ -22,9 +22,9 @@ struct SgemmOperand {
 };
 
 // Where the BLAS library has AVX-512 kernels (blas_sgemm_has_avx512), it beats ours on
-// large products: the largest m*n*k that matmul then gives to own_sgemm (2^26: up to about 768x512x128), and the
-// larger bound for products that are shallow (k <= kOwnSgemmShallowK) and read A in
-// place row by row (not transposed): seq2seq's 2048x256x256 Linear layers.
+// large products: the largest m*n*k that matmul then gives to own_sgemm (2^26: up to about
+// 768x512x128), and the larger bound for products that are shallow (k <= kOwnSgemmShallowK)
+// and read A in place row by row (not transposed): seq2seq's 2048x256x256 Linear layers.
 inline constexpr int64_t kOwnSgemmMaxWork = int64_t{1} << 26;
 inline constexpr int64_t kOwnSgemmMaxShallowWork = int64_t{1} << 28;
 inline constexpr int64_t kOwnSgemmShallowK = 256;

@@ -115,8 +115,10 @@ TEST_CASE("own_sgemm gives the same bits at 1 and 2 threads", "[sgemm]") {
     return;
   }
   const int threads = num_threads();
-  // Split by rows (tall) and by columns (wide), both large enough to use two threads.
-  for (const Product& p : {Product{768, 128, 512, false, true}, Product{24, 1000, 300, true, false}}) {
+  // Split by rows (tall) and by columns (wide), both large enough to use two threads; a
+  // row-major B that one thread packs (150 rows) and two threads read in place (75 each).
+  for (const Product& p : {Product{768, 128, 512, false, true}, Product{24, 1000, 300, true, false},
+                           Product{150, 200, 500, false, false}}) {
     const Operands o = make_operands(p, 5);
     const std::vector<float> c0(p.m * p.n, 0.0f);
     set_num_threads(1);
