@@ -81,3 +81,29 @@ TEST_CASE("broadcasting follows NumPy rules and errors name both shapes", "[tens
   REQUIRE_THROWS_WITH(ones({3, 4}) + ones({5}), "add: shapes cannot be broadcast: [3,4] and [5]");
   REQUIRE_THROWS_WITH(ones({3}) + ones({3}, DType::f64), Contains("add: dtypes differ: float32[3] and float64[3]"));
 }
+
+TEST_CASE("a sum over leading rows (bias gradients) in row blocks: exact sums, any thread count", "[tensor]") {
+  const int threads = num_threads();
+  // 1000 rows: four 256-row blocks, the last one partial; integers sum exactly in float.
+  Tensor x = Tensor::empty({1000, 37}, DType::f32);
+  for (int64_t i = 0; i < x.numel(); ++i) x.data<float>()[i] = static_cast<float>((i * 7919) % 23) - 11.0f;
+  std::vector<double> want(37, 0.0);
+  for (int64_t r = 0; r < 1000; ++r)
+    for (int64_t c = 0; c < 37; ++c) want[c] += x.data<float>()[r * 37 + c];
+  set_num_threads(1);
+  const std::vector<float> one = sum(x, {0}).to_vector<float>();
+  set_num_threads(2);
+  const std::vector<float> two = sum(x, {0}).to_vector<float>();
+  set_num_threads(threads);
+  CHECK(one == two);
+  for (int64_t c = 0; c < 37; ++c) CHECK(one[c] == static_cast<float>(want[c]));
+  // Random values in three dims, float64: against a running sum.
+  Generator gen(3);
+  Tensor y = randn({300, 2, 5}, gen, DType::f64);
+  const std::vector<double> got = sum(y, {0}).to_vector<double>(), all = y.to_vector<double>();
+  for (int64_t c = 0; c < 10; ++c) {
+    double s = 0;
+    for (int64_t r = 0; r < 300; ++r) s += all[r * 10 + c];
+    CHECK(got[c] == Approx(s).epsilon(1e-13));
+  }
+}
