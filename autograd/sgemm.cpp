@@ -141,10 +141,12 @@ __attribute__((target("avx512f"))) void pack_b(const SgemmOperand& b, int64_t p0
 // C[rows, 16 V] (+)= A[rows, kc] B[kc, 16 V], the last of the V vectors of columns masked
 // by `last` (the columns that exist). Element (r, p) of A is a[r * row_step + p * k_step],
 // row p of B starts at b + p * b_step; rows past `rows` re-read row 0 and are not stored.
+// With a bias (and no accumulate), each row of C is bias[16 V] + the product: the same sum,
+// rounded the same way, as C filled with the bias and then accumulated into.
 template <int V>
 __attribute__((target("avx512f"))) void micro_kernel(int64_t kc, const float* a, int64_t row_step, int64_t k_step,
                                                      const float* __restrict b, int64_t b_step, float* c, int64_t ldc,
-                                                     bool accumulate, int rows, __mmask16 last) {
+                                                     bool accumulate, const float* bias, int rows, __mmask16 last) {
   const float* row[kMr];
   for (int r = 0; r < kMr; ++r) row[r] = a + (r < rows ? r : 0) * row_step;
   __m512 acc[kMr][V];
@@ -173,14 +175,17 @@ __attribute__((target("avx512f"))) void micro_kernel(int64_t kc, const float* a,
       float* dst = c + r * ldc + 16 * v;
       const __mmask16 mask = v == V - 1 ? last : __mmask16(0xFFFF);
       __m512 out = acc[r][v];
-      if (accumulate) out = _mm512_add_ps(_mm512_maskz_loadu_ps(mask, dst), out);
+      if (accumulate)
+        out = _mm512_add_ps(_mm512_maskz_loadu_ps(mask, dst), out);
+      else if (bias)
+        out = _mm512_add_ps(_mm512_maskz_loadu_ps(mask, bias + 16 * v), out);
       _mm512_mask_storeu_ps(dst, mask, out);
     }
   }
 }
 
-using MicroKernel = void (*)(int64_t, const float*, int64_t, int64_t, const float*, int64_t, float*, int64_t, bool, int,
-                             __mmask16);
+using MicroKernel = void (*)(int64_t, const float*, int64_t, int64_t, const float*, int64_t, float*, int64_t, bool,
+                             const float*, int, __mmask16);
 constexpr MicroKernel kKernels[kVectors] = {micro_kernel<1>, micro_kernel<2>, micro_kernel<3>, micro_kernel<4>};
 
 // Rows [i, i + rows) x depth [p0, p0 + kc) of a transposed A (stored [k, m]) into
@@ -198,7 +203,7 @@ __attribute__((target("avx512f,avx512vl"))) void pack_transposed_a(const SgemmOp
 // kc x nc block of B stays in L2 while every row tile passes over it, and each row tile's
 // 6 x kc slice of A stays in L1 across the block's nc / 64 column panels.
 void gemm_block(const SgemmOperand& a, const SgemmOperand& b, float* c, int64_t ldc, int64_t i0, int64_t i1, int64_t j0,
-                int64_t j1, int64_t k, bool accumulate) {
+                int64_t j1, int64_t k, bool accumulate, const float* bias) {
   const int64_t cols = j1 - j0;
   // A row-major B is read in place when few row tiles would share its packed copy.
   const bool pack = b.transposed || i1 - i0 >= kPackRowMajorBRows;
@@ -208,7 +213,7 @@ void gemm_block(const SgemmOperand& a, const SgemmOperand& b, float* c, int64_t 
   const int64_t row_step = a.transposed ? 1 : a.ld, k_step = a.transposed ? kPackedAStep : 1;
   for (int64_t p0 = 0; p0 < k; p0 += kKc) {
     const int64_t kc = std::min(kKc, k - p0);
-    const bool add = accumulate || p0 > 0;  // later slices add to what earlier ones wrote
+    const bool add = accumulate || p0 > 0;  // later slices add to what earlier ones wrote (the bias with the first)
     for (int64_t jc = j0; jc < j1; jc += kNc) {
       const int64_t block_cols = std::min(kNc, j1 - jc);
       if (pack) (b.transposed ? pack_transposed_b : pack_b)(b, p0, kc, jc, block_cols, packed);
@@ -223,7 +228,7 @@ void gemm_block(const SgemmOperand& a, const SgemmOperand& b, float* c, int64_t 
           const __mmask16 last = static_cast<__mmask16>((1u << tail) - 1);
           const float* b_panel = pack ? packed + jq * kc : b.ptr + p0 * b.ld + jc + jq;
           kKernels[vectors - 1](kc, a_slice, row_step, k_step, b_panel, pack ? kNr : b.ld, c + i * ldc + jc + jq, ldc,
-                                add, rows, last);
+                                add, bias ? bias + jc + jq : nullptr, rows, last);
         }
       }
     }
@@ -245,17 +250,22 @@ bool own_sgemm_suits(int64_t m, int64_t n, int64_t k, bool transposed_a) {
 }
 
 void own_sgemm(const SgemmOperand& a, const SgemmOperand& b, float* c, int64_t ldc, int64_t m, int64_t n, int64_t k,
-               bool accumulate) {
+               bool accumulate, const float* bias) {
   if (m <= 0 || n <= 0) return;
-  if (k <= 0) {  // an empty sum: C = 0, or C unchanged
+  if (k <= 0) {  // an empty sum: C = 0 (or the bias), or C unchanged
     if (!accumulate)
-      for (int64_t i = 0; i < m; ++i) std::fill(c + i * ldc, c + i * ldc + n, 0.0f);
+      for (int64_t i = 0; i < m; ++i) {
+        if (bias)
+          std::copy(bias, bias + n, c + i * ldc);
+        else
+          std::fill(c + i * ldc, c + i * ldc + n, 0.0f);
+      }
     return;
   }
   const int64_t row_tiles = (m + kMr - 1) / kMr, col_tiles = (n + kNr - 1) / kNr;
   const bool serial = omp_in_parallel() || omp_get_max_threads() == 1 || m * n * k < kSerialWork;
   if (serial) {
-    gemm_block(a, b, c, ldc, 0, m, 0, n, k, accumulate);
+    gemm_block(a, b, c, ldc, 0, m, 0, n, k, accumulate, bias);
     return;
   }
   // Split whichever side has more tiles into one contiguous range of tiles per thread.
@@ -267,9 +277,9 @@ void own_sgemm(const SgemmOperand& a, const SgemmOperand& b, float* c, int64_t l
     const int64_t t = omp_get_thread_num(), nt = omp_get_num_threads();
     const int64_t first = tiles * t / nt, last = tiles * (t + 1) / nt;
     if (split_rows)
-      gemm_block(a, b, c, ldc, std::min(m, first * kMr), std::min(m, last * kMr), 0, n, k, accumulate);
+      gemm_block(a, b, c, ldc, std::min(m, first * kMr), std::min(m, last * kMr), 0, n, k, accumulate, bias);
     else
-      gemm_block(a, b, c, ldc, 0, m, std::min(n, first * kNr), std::min(n, last * kNr), k, accumulate);
+      gemm_block(a, b, c, ldc, 0, m, std::min(n, first * kNr), std::min(n, last * kNr), k, accumulate, bias);
   }
 }
 

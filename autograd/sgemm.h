@@ -40,10 +40,11 @@ bool own_sgemm_available();
 // library's kernels lack AVX-512, else the small ones above.
 bool own_sgemm_suits(int64_t m, int64_t n, int64_t k, bool transposed_a);
 
-// c[m, n] (row stride ldc) = a[m, k] b[k, n], or c += a b when accumulate. Threads: the
-// OpenMP thread count, one thread inside a parallel region or for tiny products.
-// Requires own_sgemm_available().
+// c[m, n] (row stride ldc) = a[m, k] b[k, n], or c += a b when accumulate, or (bias [n]
+// given, not accumulate) every row of c = bias + that row of a b, rounded as c filled with
+// the bias and then accumulated into. Threads: the OpenMP thread count, one thread inside
+// a parallel region or for tiny products. Requires own_sgemm_available().
 void own_sgemm(const SgemmOperand& a, const SgemmOperand& b, float* c, int64_t ldc, int64_t m, int64_t n, int64_t k,
-               bool accumulate);
+               bool accumulate, const float* bias = nullptr);
 
 }  // namespace qkv

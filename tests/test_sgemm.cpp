@@ -157,3 +157,26 @@ TEST_CASE("matmul uses own_sgemm for small products, and for all when BLAS lacks
   REQUIRE_FALSE(own_sgemm_suits(0, 128, 128, false));
   REQUIRE_FALSE(own_sgemm_suits(1, 1536, 384, false));  // one row (sampling): OpenBLAS's gemv path
 }
+
+TEST_CASE("own_sgemm with a bias equals accumulating into C filled with the bias, bit for bit", "[sgemm]") {
+  if (!own_sgemm_available()) {
+    WARN("skipped: this CPU has no AVX-512F, so matmul uses OpenBLAS for every product");
+    return;
+  }
+  const int threads = num_threads();
+  set_num_threads(2);
+  // Partial tiles, k past one slice, row- and column-split products, a transposed A.
+  for (const Product& p : {Product{7, 65, 33, false, true}, Product{200, 600, 1200, false, false},
+                           Product{24, 1000, 300, true, false}, Product{130, 70, 0, false, true}}) {
+    INFO("m " << p.m << " n " << p.n << " k " << p.k);
+    const Operands o = make_operands(p, 11);
+    const std::vector<float> bias = random_floats(p.n, 12);
+    std::vector<float> filled(p.m * p.n), fused(p.m * p.n, std::nanf(""));
+    for (int64_t i = 0; i < p.m; ++i) std::copy(bias.begin(), bias.end(), filled.begin() + i * p.n);
+    own_sgemm({o.a.data(), p.trans_a, o.lda}, {o.b.data(), p.trans_b, o.ldb}, filled.data(), p.n, p.m, p.n, p.k, true);
+    own_sgemm({o.a.data(), p.trans_a, o.lda}, {o.b.data(), p.trans_b, o.ldb}, fused.data(), p.n, p.m, p.n, p.k, false,
+              bias.data());
+    CHECK(fused == filled);
+  }
+  set_num_threads(threads);
+}

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <climits>
 
+#include "autograd/parallel.h"
 #include "autograd/sgemm.h"
 #include "autograd/views.h"
 
@@ -30,6 +31,14 @@ Tensor blas_ready(const Tensor& x) {
 
 namespace {
 
+// Every row of c [m, n] (row stride ldc) set to bias [n], for BLAS to accumulate into.
+template <typename T>
+void fill_rows(T* c, int64_t ldc, int64_t m, int64_t n, const T* bias) {
+  parallel_for(m, row_grain(n), [&](int64_t lo, int64_t hi) {
+    for (int64_t r = lo; r < hi; ++r) std::copy(bias, bias + n, c + r * ldc);
+  });
+}
+
 // One row of A times B as a matrix-vector product: OpenBLAS 0.3.21's sgemm packs all of B
 // even for one row (only its AVX-512 cores have a small-matrix path), which made every
 // token of cached sampling pack every weight. y[n] (+)= x[k] B, x at stride incx.
@@ -51,10 +60,15 @@ void gemv_row(CBLAS_TRANSPOSE trans_b, const float* b, int64_t ldb, const float*
 
 template <>
 void gemm_into<float>(CBLAS_TRANSPOSE trans_a, const float* a, int64_t lda, CBLAS_TRANSPOSE trans_b, const float* b,
-                      int64_t ldb, float* c, int64_t ldc, int64_t m, int64_t n, int64_t k, bool accumulate) {
+                      int64_t ldb, float* c, int64_t ldc, int64_t m, int64_t n, int64_t k, bool accumulate,
+                      const float* bias) {
   if (own_sgemm_suits(m, n, k, trans_a == CblasTrans)) {  // our kernel beats OpenBLAS's per-call cost, or its AVX2 kernels
-    own_sgemm({a, trans_a == CblasTrans, lda}, {b, trans_b == CblasTrans, ldb}, c, ldc, m, n, k, accumulate);
+    own_sgemm({a, trans_a == CblasTrans, lda}, {b, trans_b == CblasTrans, ldb}, c, ldc, m, n, k, accumulate, bias);
     return;
+  }
+  if (bias && !accumulate && m > 0) {
+    fill_rows(c, ldc, m, n, bias);
+    accumulate = true;
   }
   if (m == 1 && n > 0 && k > 0) {
     gemv_row(trans_b, b, ldb, a, trans_a == CblasTrans ? lda : 1, c, n, k, accumulate);
@@ -67,7 +81,12 @@ void gemm_into<float>(CBLAS_TRANSPOSE trans_a, const float* a, int64_t lda, CBLA
 
 template <>
 void gemm_into<double>(CBLAS_TRANSPOSE trans_a, const double* a, int64_t lda, CBLAS_TRANSPOSE trans_b, const double* b,
-                       int64_t ldb, double* c, int64_t ldc, int64_t m, int64_t n, int64_t k, bool accumulate) {
+                       int64_t ldb, double* c, int64_t ldc, int64_t m, int64_t n, int64_t k, bool accumulate,
+                       const double* bias) {
+  if (bias && !accumulate && m > 0) {
+    fill_rows(c, ldc, m, n, bias);
+    accumulate = true;
+  }
   cblas_dgemm(CblasRowMajor, trans_a, trans_b, static_cast<blasint>(m), static_cast<blasint>(n),
               static_cast<blasint>(k), 1.0, a, static_cast<blasint>(lda), b, static_cast<blasint>(ldb),
               accumulate ? 1.0 : 0.0, c, static_cast<blasint>(ldc));

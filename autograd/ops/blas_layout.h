@@ -23,10 +23,12 @@ Tensor blas_ready(const Tensor& x);
 
 // c[m, n] (row stride ldc) = op(a) op(b), or c += op(a) op(b) when accumulate; op(x) is
 // x as stored (NoTrans, row stride ld) or the transpose of what is stored (Trans, ld its
-// row stride). Small float products go to own_sgemm (autograd/sgemm.h), the rest to BLAS.
-// Defined for float and double.
+// row stride). With bias [n] (and not accumulate) every row of c is bias + the product's
+// row (the Linear layer's bias, added by the GEMM instead of by a pass of its own).
+// Float products own_sgemm_suits go to own_sgemm (autograd/sgemm.h), one-row ones to
+// BLAS's gemv, the rest to BLAS's gemm. Defined for float and double.
 template <typename T>
 void gemm_into(CBLAS_TRANSPOSE trans_a, const T* a, int64_t lda, CBLAS_TRANSPOSE trans_b, const T* b, int64_t ldb, T* c,
-               int64_t ldc, int64_t m, int64_t n, int64_t k, bool accumulate);
+               int64_t ldc, int64_t m, int64_t n, int64_t k, bool accumulate, const T* bias = nullptr);
 
 }  // namespace qkv

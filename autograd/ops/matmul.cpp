@@ -44,21 +44,10 @@ BlasMatrix<T> blas_matrix(const Tensor& x, int64_t offset) {
   return {x.data<T>() + offset, l.trans, static_cast<blasint>(l.ld)};
 }
 
-// c[m, n] = a[m, k] b[k, n] (+ c when accumulate), c row-major and contiguous.
+// c[m, n] = a[m, k] b[k, n] (+ bias [n] on every row when given), c row-major and contiguous.
 template <typename T>
-void gemm(const BlasMatrix<T>& a, const BlasMatrix<T>& b, T* c, int64_t m, int64_t n, int64_t k, bool accumulate) {
-  gemm_into(a.trans, a.ptr, a.ld, b.trans, b.ptr, b.ld, c, n, m, n, k, accumulate);
-}
-
-// Every row of the contiguous [rows, n] block c set to bias [n] (the Linear layer's
-// bias, added by the GEMM itself with beta = 1 instead of by a pass of its own).
-template <typename T>
-void fill_rows(T* c, int64_t rows, int64_t n, const Tensor& bias) {
-  const Tensor b = bias.contiguous();
-  const T* src = b.data<T>();
-  parallel_for(rows, row_grain(n), [&](int64_t lo, int64_t hi) {
-    for (int64_t r = lo; r < hi; ++r) std::copy(src, src + n, c + r * n);
-  });
+void gemm(const BlasMatrix<T>& a, const BlasMatrix<T>& b, T* c, int64_t m, int64_t n, int64_t k, const T* bias) {
+  gemm_into(a.trans, a.ptr, a.ld, b.trans, b.ptr, b.ld, c, n, m, n, k, false, bias);
 }
 
 // Strides of x's batch dims aligned to `batch` (0 where x is broadcast or has no such dim).
@@ -134,13 +123,14 @@ Tensor product(const Tensor& x, const Tensor& y, const Tensor& bias = Tensor()) 
   const int64_t count = batch.numel();
   dispatch_float(x.dtype(), kOp, [&]<typename T>() {
     T* c = out.data<T>();
-    if (with_bias) fill_rows(c, count * m, n, bias);
+    const Tensor bias_row = with_bias ? bias.contiguous() : Tensor();
+    const T* b_row = with_bias ? bias_row.data<T>() : nullptr;  // added by the GEMM itself
     // One y for the whole batch and x's rows evenly spaced in memory (the Linear layer,
     // x[B,T,C] @ W^T): fold the batch into M, one GEMM [count*m, k] x [k, n].
     if (count > 1 && batch_of(y.shape()).numel() == 1)
       if (std::optional<Tensor> rows = fold_batch(x, -2)) {
         Tensor a = blas_ready(*rows), b = blas_ready(only_matrix(y));
-        gemm(blas_matrix<T>(a, 0), blas_matrix<T>(b, 0), c, count * m, n, k, with_bias);
+        gemm(blas_matrix<T>(a, 0), blas_matrix<T>(b, 0), c, count * m, n, k, b_row);
         return;
       }
     Tensor a = blas_ready(x), b = blas_ready(y);
@@ -148,7 +138,7 @@ Tensor product(const Tensor& x, const Tensor& y, const Tensor& bias = Tensor()) 
     auto multiply = [&](int64_t lo, int64_t hi) {
       for (int64_t i = lo; i < hi; ++i)
         gemm(blas_matrix<T>(a, batch_offset(i, batch, as)), blas_matrix<T>(b, batch_offset(i, batch, bs)),
-             c + i * m * n, m, n, k, with_bias);
+             c + i * m * n, m, n, k, b_row);
     };
     // Many small matrices (attention, [B,H,T,T] x [B,H,T,dh]): each thread takes whole
     // matrices. Inside our parallel region OpenBLAS's OpenMP build runs single-threaded
