@@ -78,13 +78,16 @@ void check_product(const Product& p, bool accumulate) {
     }
 }
 
+// Whether this CPU can run own_sgemm; says the test is skipped when it cannot.
+bool own_sgemm_runs_here() {
+  if (!own_sgemm_available()) WARN("skipped: this CPU has no AVX-512F, so matmul uses OpenBLAS for every product");
+  return own_sgemm_available();
+}
+
 }  // namespace
 
 TEST_CASE("own_sgemm matches OpenBLAS in every layout, with partial tiles", "[sgemm]") {
-  if (!own_sgemm_available()) {
-    WARN("skipped: this CPU has no AVX-512F, so matmul uses OpenBLAS for every product");
-    return;
-  }
+  if (!own_sgemm_runs_here()) return;
   const int threads = num_threads();
   set_num_threads(2);
   // Sizes around the 6 x 64 tile: one element, under a tile, exact tiles, a row or a
@@ -110,10 +113,7 @@ TEST_CASE("own_sgemm matches OpenBLAS in every layout, with partial tiles", "[sg
 }
 
 TEST_CASE("own_sgemm gives the same bits at 1 and 2 threads", "[sgemm]") {
-  if (!own_sgemm_available()) {
-    WARN("skipped: this CPU has no AVX-512F, so matmul uses OpenBLAS for every product");
-    return;
-  }
+  if (!own_sgemm_runs_here()) return;
   const int threads = num_threads();
   // Split by rows (tall) and by columns (wide), both large enough to use two threads; a
   // row-major B that one thread packs (150 rows) and two threads read in place (75 each).
@@ -131,10 +131,7 @@ TEST_CASE("own_sgemm gives the same bits at 1 and 2 threads", "[sgemm]") {
 }
 
 TEST_CASE("own_sgemm with k = 0 writes zeros or leaves C as it was", "[sgemm]") {
-  if (!own_sgemm_available()) {
-    WARN("skipped: this CPU has no AVX-512F, so matmul uses OpenBLAS for every product");
-    return;
-  }
+  if (!own_sgemm_runs_here()) return;
   const float unused = 0;
   std::vector<float> c = {1, 2, 3, 4, 5, 6};
   own_sgemm({&unused, false, 1}, {&unused, false, 3}, c.data(), 3, 2, 3, 0, true);
@@ -159,10 +156,7 @@ TEST_CASE("matmul uses own_sgemm for small products, and for all when BLAS lacks
 }
 
 TEST_CASE("own_sgemm with a bias equals accumulating into C filled with the bias, bit for bit", "[sgemm]") {
-  if (!own_sgemm_available()) {
-    WARN("skipped: this CPU has no AVX-512F, so matmul uses OpenBLAS for every product");
-    return;
-  }
+  if (!own_sgemm_runs_here()) return;
   const int threads = num_threads();
   set_num_threads(2);
   // Partial tiles, k past one slice, row- and column-split products, a transposed A.
