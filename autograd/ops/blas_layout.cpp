@@ -31,12 +31,16 @@ Tensor blas_ready(const Tensor& x) {
 
 namespace {
 
-// Every row of c [m, n] (row stride ldc) set to bias [n], for BLAS to accumulate into.
+// For BLAS, which has no bias: every row of c [m, n] (row stride ldc) set to bias [n] when
+// one is given (and not accumulating), for BLAS to accumulate into. Returns the accumulate
+// flag BLAS is then called with.
 template <typename T>
-void fill_rows(T* c, int64_t ldc, int64_t m, int64_t n, const T* bias) {
+bool preset_bias_rows(T* c, int64_t ldc, int64_t m, int64_t n, const T* bias, bool accumulate) {
+  if (!bias || accumulate || m <= 0) return accumulate;
   parallel_for(m, row_grain(n), [&](int64_t lo, int64_t hi) {
     for (int64_t r = lo; r < hi; ++r) std::copy(bias, bias + n, c + r * ldc);
   });
+  return true;
 }
 
 // One row of A times B as a matrix-vector product: OpenBLAS 0.3.21's sgemm packs all of B
@@ -66,10 +70,7 @@ void gemm_into<float>(CBLAS_TRANSPOSE trans_a, const float* a, int64_t lda, CBLA
     own_sgemm({a, trans_a == CblasTrans, lda}, {b, trans_b == CblasTrans, ldb}, c, ldc, m, n, k, accumulate, bias);
     return;
   }
-  if (bias && !accumulate && m > 0) {
-    fill_rows(c, ldc, m, n, bias);
-    accumulate = true;
-  }
+  accumulate = preset_bias_rows(c, ldc, m, n, bias, accumulate);
   if (m == 1 && n > 0 && k > 0) {
     gemv_row(trans_b, b, ldb, a, trans_a == CblasTrans ? lda : 1, c, n, k, accumulate);
     return;
@@ -83,10 +84,7 @@ template <>
 void gemm_into<double>(CBLAS_TRANSPOSE trans_a, const double* a, int64_t lda, CBLAS_TRANSPOSE trans_b, const double* b,
                        int64_t ldb, double* c, int64_t ldc, int64_t m, int64_t n, int64_t k, bool accumulate,
                        const double* bias) {
-  if (bias && !accumulate && m > 0) {
-    fill_rows(c, ldc, m, n, bias);
-    accumulate = true;
-  }
+  accumulate = preset_bias_rows(c, ldc, m, n, bias, accumulate);
   cblas_dgemm(CblasRowMajor, trans_a, trans_b, static_cast<blasint>(m), static_cast<blasint>(n),
               static_cast<blasint>(k), 1.0, a, static_cast<blasint>(lda), b, static_cast<blasint>(ldb),
               accumulate ? 1.0 : 0.0, c, static_cast<blasint>(ldc));
