@@ -1,6 +1,6 @@
-// own_sgemm (autograd/sgemm.h), qkv's AVX-512 float32 kernel: every
-// layout, edge sizes that leave partial tiles, accumulation, row strides wider than the
-// matrix, products split over threads, and the same bits whatever the thread count.
+// own_sgemm (autograd/sgemm.h), qkv's AVX-512 float32 kernel: every layout, edge sizes that
+// leave partial tiles, accumulation, the fused bias, row strides wider than the matrix,
+// products split over threads, and the same bits whatever the thread count.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -92,7 +92,7 @@ TEST_CASE("own_sgemm matches OpenBLAS in every layout, with partial tiles", "[sg
   set_num_threads(2);
   // Sizes around the 6 x 64 tile: one element, under a tile, exact tiles, a row or a
   // column past a tile, k past the 384-deep slice (two slices add up), and a product as
-// large as those own_sgemm takes over when BLAS lacks AVX-512.
+  // large as those own_sgemm takes over when BLAS lacks AVX-512.
   const std::vector<Product> shapes = {{1, 1, 1, false, false},     {5, 17, 3, false, false},
                                        {6, 64, 32, false, false},   {7, 65, 33, false, false},
                                        {13, 130, 100, false, false}, {768, 128, 128, false, false},
