@@ -149,6 +149,11 @@ __attribute__((target("avx512f"))) void micro_kernel(int64_t kc, const float* a,
                                                      bool accumulate, const float* bias, int rows, __mmask16 last) {
   const float* row[kMr];
   for (int r = 0; r < kMr; ++r) row[r] = a + (r < rows ? r : 0) * row_step;
+  // C's tile is loaded (accumulate, or a later slice of k) or written after kc steps: fetch
+  // its lines now so that the stores do not wait on memory (a weight gradient's C is
+  // rewritten once per slice and is out of L2 by then).
+  for (int r = 0; r < rows; ++r)
+    for (int v = 0; v < V; ++v) __builtin_prefetch(c + r * ldc + 16 * v, 1, 3);
   __m512 acc[kMr][V];
 #pragma GCC unroll 8
   for (int r = 0; r < kMr; ++r)
