@@ -2,7 +2,8 @@
 
 #include <cmath>
 
-#include "optim/kernel.h"
+#include "autograd/loops.h"
+#include "autograd/parallel.h"
 
 namespace qkv::optim {
 namespace {
