@@ -7,12 +7,15 @@
 #include <unordered_map>
 #include <vector>
 
+#include <sys/mman.h>
+
 #include "autograd/profile.h"
 
 namespace qkv::allocator {
 namespace {
 
 constexpr std::size_t kAlign = 64;
+constexpr std::size_t kHugePage = std::size_t{2} << 20;  // x86-64's transparent huge page
 
 struct Cache {
   std::mutex mu;
@@ -84,12 +87,20 @@ void* allocate(std::size_t bytes) {
     for (auto& [cls, blocks] : c.free_lists)
       if (cls < size && cls * 2 >= size) free_blocks(c, cls, blocks);
   }
-  void* p = std::aligned_alloc(kAlign, size);
+  const std::size_t align = size >= kHugePage ? kHugePage : kAlign;
+  void* p = std::aligned_alloc(align, size);
   if (!p) {
     release_cached();
-    p = std::aligned_alloc(kAlign, size);
+    p = std::aligned_alloc(align, size);
     if (!p) throw std::bad_alloc();
   }
+  // Blocks of 2 MiB or more start on a 2 MiB boundary and ask for transparent huge pages
+  // over their whole 2 MiB pages (the tail stays on small pages, so no memory is added):
+  // Debian enables THP on request only ("madvise"), and GEMM packing reads its operands a
+  // row (a page or more) apart. gpt-small's step +5% on average over 12 alternating pairs
+  // (perf: the VM kernel's pvm_irq_enable 5.1% -> 0.6% of the run; this VM exposes no TLB
+  // counters). Advice only: where THP is off, nothing changes.
+  if (align == kHugePage) madvise(p, size / kHugePage * kHugePage, MADV_HUGEPAGE);
   std::lock_guard<std::mutex> lock(c.mu);
   c.stats.system_allocs++;
   c.stats.bytes_in_use += size;

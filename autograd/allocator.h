@@ -3,7 +3,8 @@
 // of their class, so a steady training step reuses memory instead of calling the
 // system. A request whose class has no free block may take one from the next two
 // classes up (shapes that vary a little between batches). Every block is 64-byte
-// aligned (AVX-512 loads).
+// aligned (AVX-512 loads); blocks of 2 MiB or more start on a 2 MiB boundary and are
+// advised as transparent huge pages (see allocate).
 #pragma once
 #include <cstddef>
 #include <cstdint>

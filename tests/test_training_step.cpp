@@ -69,6 +69,18 @@ TEST_CASE("a steady training step makes no system allocation", "[allocator]") {
   CHECK(last < first);                                  // and they did train
 }
 
+TEST_CASE("storage is 64-byte aligned, and 2 MiB aligned from 2 MiB up (huge pages)", "[allocator]") {
+  auto address = [](const Tensor& t) { return reinterpret_cast<std::uintptr_t>(t.data<float>()); };
+  for (int64_t floats : {int64_t{1}, int64_t{1000}, int64_t{100000}, int64_t{(1 << 19) - 16}})
+    CHECK(address(Tensor::empty({floats}, DType::f32)) % 64 == 0);
+  for (int64_t floats : {int64_t{1} << 19, int64_t{786432}, int64_t{3} << 20}) {
+    Tensor big = Tensor::empty({floats}, DType::f32);
+    CHECK(address(big) % (std::uintptr_t{2} << 20) == 0);
+    fill_(big, 1.0);  // usable to its end
+    CHECK(big.data<float>()[floats - 1] == 1.0f);
+  }
+}
+
 TEST_CASE("the same seed gives the same losses bit for bit", "[determinism]") {
   auto run = [] {
     TinyModel model(11);
