@@ -13,8 +13,9 @@
 #   QKV_BENCH_STEP     the bench_step binary (default build/bench/bench_step)
 #   QKV_PEER_DIR       the peer programs (default ../shared/peer next to the repository)
 #   QKV_FMA_PEAK       the FMA peak in GFLOP/s for the share column (default 537, DESIGN.md's);
-#                      the peak this machine measurably delivers (bench_fma_peak) is printed
-#                      under the table with the shares of it
+#                      the peak this machine measurably delivers (bench_fma_peak, measured
+#                      just before every qkv run, since a shared host's clock drifts) is
+#                      printed under the table with each config's median share of it
 #   QKV_BENCH_OUT      where the raw JSON and time -v logs go (default a new temp dir)
 # OPENBLAS_* and OMP_* are left as they are: the figures are for the environment as set.
 set -euo pipefail
@@ -62,15 +63,20 @@ flops_per_step() { field "$1" '.flops_per_step // (.flops_per_token * .tokens_pe
 for config in "${configs[@]}"; do peer_command "$config" >/dev/null; done  # names checked before any run
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-rows=() shares=() measured_shares=() spreads=()
+rows=() shares=() measured_shares=() spreads=() peaks=()
 load=$(cut -d' ' -f1 /proc/loadavg)
 fma_probe=$(dirname "$bench_step")/bench_fma_peak
-measured_peak=$([ -x "$fma_probe" ] && "$fma_probe" "$threads" || echo "")
+[ -x "$fma_probe" ] || fma_probe=""
 for config in "${configs[@]}"; do
   peer=$(peer_command "$config")
-  qs=() ps=() ratios=()
+  qs=() ps=() ratios=() run_shares=()
   for ((r = 1; r <= repeat; r++)); do
+    peak_now=$([ -n "$fma_probe" ] && "$fma_probe" "$threads" || echo "")
     measure "$config.qkv" "$bench_step" --config "$config" --threads "$threads" --warmup "$warmup" --steps "$steps"
+    if [ -n "$peak_now" ]; then  # this run's GFLOP/s over the peak measured just before it
+      peaks+=("$peak_now")
+      run_shares+=("$(awk -v g="$(field "$config.qkv" .gflops_full_step)" -v m="$peak_now" 'BEGIN { print 100 * g / m }')")
+    fi
     # shellcheck disable=SC2086  # the peer command is a script and its arguments
     measure "$config.peer" "$python" $peer --threads "$threads" --warmup "$warmup" --steps "$steps"
     # Same work on both sides, or the ratio means nothing.
@@ -88,7 +94,8 @@ for config in "${configs[@]}"; do
     -v rq="$(rss_mib "$config.qkv")" -v rp="$(rss_mib "$config.peer")" \
     'BEGIN { printf "| %s | %.0f | %.0f | %.2f | %.1f | %.1f%% | %s | %s |", c, q, p, q / p, g, 100 * g / peak, rq, rp }')")
   shares+=("$config qkv $(cpu_share "$config.qkv"), PyTorch $(cpu_share "$config.peer")")
-  [ -z "$measured_peak" ] || measured_shares+=("$config $(awk -v g="$g" -v m="$measured_peak" 'BEGIN { printf "%.1f%%", 100 * g / m }')")
+  [ ${#run_shares[@]} -eq 0 ] ||
+    measured_shares+=("$config $(printf '%s\n' "${run_shares[@]}" | median | awk '{ printf "%.1f%%", $1 }')")
 done
 
 echo "| config | qkv tokens/s | PyTorch tokens/s | ratio | qkv GFLOP/s | share of peak ($fma_peak GFLOP/s) | qkv peak RSS MiB | PyTorch peak RSS MiB |"
@@ -96,10 +103,11 @@ echo "|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"
 echo
 joined=$(printf '%s; ' "${shares[@]}")
-if [ -n "$measured_peak" ]; then
+if [ ${#peaks[@]} -gt 0 ]; then
   measured_joined=$(printf '%s, ' "${measured_shares[@]}")
-  echo "FMA peak measured on this machine (bench_fma_peak, $threads threads): $measured_peak GFLOP/s;" \
-    "qkv's share of it: ${measured_joined%, }"
+  range=$(printf '%s\n' "${peaks[@]}" | sort -g | sed -n '1p;$p' | paste -sd- | sed 's/^\([0-9]*\)-\1$/\1/')
+  echo "FMA peak measured on this machine just before each qkv run (bench_fma_peak, $threads threads):" \
+    "$range GFLOP/s; qkv's share of it (median over runs): ${measured_joined%, }"
 fi
 if [ ${#spreads[@]} -gt 0 ]; then
   spread_joined=$(printf '%s; ' "${spreads[@]}")
