@@ -10,7 +10,8 @@ namespace {
 template <typename T>
 struct SgdStep {
   T decay, momentum, keep, neg_lr;
-  bool first, nesterov;  // the momentum buffer's first step: it starts as the gradient
+  bool first;     // the momentum buffer's first step: it starts as the gradient
+  bool nesterov;  // torch's nesterov=True: step along d + momentum * buf
 };
 
 // Elements [b, e) in torch's order: d_p.add(p, alpha=wd); buf.mul_(m).add_(d_p, alpha=1-damp);
