@@ -71,8 +71,12 @@ TEST_CASE("a steady training step makes no system allocation", "[allocator]") {
 
 TEST_CASE("storage is 64-byte aligned, and 2 MiB aligned from 2 MiB up (huge pages)", "[allocator]") {
   auto address = [](const Tensor& t) { return reinterpret_cast<std::uintptr_t>(t.data<float>()); };
-  for (int64_t floats : {int64_t{1}, int64_t{1000}, int64_t{100000}, int64_t{(1 << 19) - 16}})
+  // Below 2 MiB after rounding to a size class (1 MiB + 64 bytes lands in the 1.25 MiB class;
+  // 2 MiB - 64 bytes would round up to 2 MiB).
+  for (int64_t floats : {int64_t{1}, int64_t{1000}, int64_t{100000}, int64_t{(1 << 18) + 16}}) {
+    REQUIRE(allocator::rounded_size(floats * sizeof(float)) < (std::size_t{2} << 20));
     CHECK(address(Tensor::empty({floats}, DType::f32)) % 64 == 0);
+  }
   for (int64_t floats : {int64_t{1} << 19, int64_t{786432}, int64_t{3} << 20}) {
     Tensor big = Tensor::empty({floats}, DType::f32);
     CHECK(address(big) % (std::uintptr_t{2} << 20) == 0);
