@@ -1,7 +1,7 @@
 // Everything of the autograd core in one include.
 #pragma once
 #include "autograd/factory.h"
-#include "autograd/generator.h"
+#include "base/generator.h"
 #include "autograd/gradcheck.h"
 #include "autograd/ops/activation.h"
 #include "autograd/ops/attention.h"
@@ -17,7 +17,7 @@
 #include "autograd/ops/reduce.h"
 #include "autograd/ops/softmax.h"
 #include "autograd/ops/unary.h"
-#include "autograd/parallel.h"
+#include "cpu/parallel.h"
 #include "autograd/tape.h"
 #include "autograd/tensor.h"
 #include "autograd/views.h"

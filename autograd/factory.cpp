@@ -2,12 +2,12 @@
 
 #include <cmath>
 
-#include "autograd/parallel.h"
+#include "cpu/parallel.h"
 
 namespace qkv {
 
 void fill_(const Tensor& t, double value) {
-  check(t.is_contiguous(), "fill_: tensor must be contiguous, got strides {}", t.strides().str());
+  QKV_CHECK(t.is_contiguous(), "fill_: tensor must be contiguous, got strides {}", t.strides().str());
   dispatch_all(t.dtype(), [&]<typename T>() {
     T* p = t.data<T>();
     T v = static_cast<T>(value);
@@ -26,7 +26,7 @@ Tensor zeros_like(const Tensor& t) { return zeros(t.shape(), t.dtype()); }
 Tensor ones_like(const Tensor& t) { return ones(t.shape(), t.dtype()); }
 
 Tensor arange(double start, double end, double step, DType dtype) {
-  check(step != 0, "arange: step must be non-zero");
+  QKV_CHECK(step != 0, "arange: step must be non-zero");
   int64_t n = std::max<int64_t>(0, static_cast<int64_t>(std::ceil((end - start) / step)));
   Tensor t = Tensor::empty({n}, dtype);
   dispatch_all(dtype, [&]<typename T>() {

@@ -1,6 +1,6 @@
 // Tensor constructors. Random ones take an explicit Generator: no hidden global seed.
 #pragma once
-#include "autograd/generator.h"
+#include "base/generator.h"
 #include "autograd/tensor.h"
 
 namespace qkv {

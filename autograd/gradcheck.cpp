@@ -3,7 +3,7 @@
 #include <cmath>
 
 #include "autograd/factory.h"
-#include "autograd/generator.h"
+#include "base/generator.h"
 #include "autograd/tape.h"
 #include "autograd/views.h"
 
@@ -34,7 +34,7 @@ Dims unravel(int64_t k, const Dims& shape) {
 std::vector<double> eval(const GradFn& f, const std::vector<Tensor>& inputs) {
   NoGradGuard no_grad;
   Tensor out = f(inputs);
-  check(out.dtype() == DType::f64, "gradcheck: the function returned {}, expected float64", describe(out));
+  QKV_CHECK(out.dtype() == DType::f64, "gradcheck: the function returned {}, expected float64", describe(out));
   return out.to_vector<double>();
 }
 
@@ -43,7 +43,7 @@ std::vector<std::vector<double>> vjp(const GradFn& f, const std::vector<Tensor>&
                                      const std::vector<int>& checked, const Tensor& seed) {
   for (int i : checked) inputs[i].zero_grad();
   Tensor out = f(inputs);
-  check(out.requires_grad(), "gradcheck: the output does not depend on any input that requires grad");
+  QKV_CHECK(out.requires_grad(), "gradcheck: the output does not depend on any input that requires grad");
   out.backward(seed);
   std::vector<std::vector<double>> grads;
   for (int i : checked) {
@@ -82,15 +82,15 @@ GradcheckReport gradcheck(const GradFn& f, const std::vector<Tensor>& inputs,
     const Tensor& x = inputs[i];
     std::string name = i < static_cast<int>(names.size()) ? names[i] : fmt::format("input{}", i);
     if (!x.requires_grad()) continue;
-    check(x.dtype() == DType::f64, "gradcheck: input '{}' is {}; gradcheck needs float64", name, describe(x));
-    check(x.is_leaf(), "gradcheck: input '{}' is not a leaf; pass x.detach().requires_grad_()", name);
+    QKV_CHECK(x.dtype() == DType::f64, "gradcheck: input '{}' is {}; gradcheck needs float64", name, describe(x));
+    QKV_CHECK(x.is_leaf(), "gradcheck: input '{}' is not a leaf; pass x.detach().requires_grad_()", name);
     checked.push_back(i);
     InputReport r;
     r.name = name;
     r.shape = x.shape();
     report.inputs.push_back(r);
   }
-  check(!checked.empty(), "gradcheck: no input requires grad");
+  QKV_CHECK(!checked.empty(), "gradcheck: no input requires grad");
 
   std::vector<double> y0 = eval(f, inputs);
   const int64_t m = static_cast<int64_t>(y0.size());

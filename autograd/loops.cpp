@@ -4,7 +4,7 @@ namespace qkv {
 
 Dims broadcast_strides(const Tensor& t, const Dims& shape, const char* op) {
   int r = shape.size(), lead = r - t.dim();
-  check(lead >= 0, "{}: cannot broadcast {} to {}", op, t.shape().str(), shape.str());
+  QKV_CHECK(lead >= 0, "{}: cannot broadcast {} to {}", op, t.shape().str(), shape.str());
   Dims s;
   s.resize(r, 0);
   for (int i = 0; i < t.dim(); ++i) {
@@ -12,7 +12,7 @@ Dims broadcast_strides(const Tensor& t, const Dims& shape, const char* op) {
     if (have == want) {
       s[lead + i] = t.strides()[i];
     } else {
-      check(have == 1, "{}: cannot broadcast {} to {}", op, t.shape().str(), shape.str());
+      QKV_CHECK(have == 1, "{}: cannot broadcast {} to {}", op, t.shape().str(), shape.str());
     }
   }
   return s;

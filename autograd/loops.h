@@ -9,7 +9,7 @@
 #include <tuple>
 #include <utility>
 
-#include "autograd/parallel.h"
+#include "cpu/parallel.h"
 #include "autograd/tensor.h"
 
 namespace qkv {

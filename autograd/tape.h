@@ -6,7 +6,7 @@
 #include <functional>
 #include <vector>
 
-#include "autograd/profile.h"
+#include "base/profile.h"
 #include "autograd/tensor.h"
 
 namespace qkv {
@@ -61,10 +61,5 @@ bool any_requires_grad(const std::vector<Tensor>& ts);
 
 // Marks `out` as produced by op and appends its backward to the tape.
 void record(const char* op, Tensor& out, BackwardFn backward);
-
-// Adds g into input's gradient (no-op when input does not require grad). Sums over
-// broadcast dimensions first, so ops may hand back a gradient of the output's shape.
-// Throws naming `op` when the shapes cannot be reconciled.
-void accumulate_grad(const Tensor& input, const Tensor& g, const char* op);
 
 }  // namespace qkv

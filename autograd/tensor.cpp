@@ -3,14 +3,11 @@
 #include <fmt/format.h>
 
 #include "autograd/factory.h"
+#include "autograd/ops/accumulate.h"
 #include "autograd/tape.h"
 #include "autograd/views.h"
 
 namespace qkv {
-
-void throw_unsupported_dtype(const char* op, DType t, const char* expected) {
-  fail("{}: expected {}, got {}", op, expected, dtype_name(t));
-}
 
 std::string describe(const Tensor& t) {
   if (!t.defined()) return "undefined";
@@ -18,16 +15,16 @@ std::string describe(const Tensor& t) {
 }
 
 void check_floating(const Tensor& t, const char* op) {
-  check(t.defined(), "{}: input tensor is undefined", op);
-  check(t.is_floating_point(), "{}: expected a float32 or float64 tensor, got {}", op, describe(t));
+  QKV_CHECK(t.defined(), "{}: input tensor is undefined", op);
+  QKV_CHECK(t.is_floating_point(), "{}: expected a float32 or float64 tensor, got {}", op, describe(t));
 }
 
 void check_same_dtype(const Tensor& a, const Tensor& b, const char* op) {
-  check(a.dtype() == b.dtype(), "{}: dtypes differ: {} and {}", op, describe(a), describe(b));
+  QKV_CHECK(a.dtype() == b.dtype(), "{}: dtypes differ: {} and {}", op, describe(a), describe(b));
 }
 
 Tensor Tensor::empty(const Dims& shape, DType dtype) {
-  for (int64_t s : shape) check(s >= 0, "empty: negative size in shape {}", shape.str());
+  for (int64_t s : shape) QKV_CHECK(s >= 0, "empty: negative size in shape {}", shape.str());
   auto impl = std::make_shared<TensorImpl>();
   impl->storage = std::make_shared<Storage>(std::max<int64_t>(shape.numel(), 1) * dtype_size(dtype));
   impl->shape = shape;
@@ -37,7 +34,7 @@ Tensor Tensor::empty(const Dims& shape, DType dtype) {
 }
 
 Tensor Tensor::from(std::initializer_list<double> values, const Dims& shape, DType dtype) {
-  check(static_cast<int64_t>(values.size()) == shape.numel(),
+  QKV_CHECK(static_cast<int64_t>(values.size()) == shape.numel(),
         "Tensor::from: {} values do not fill shape {}", values.size(), shape.str());
   Tensor t = empty(shape, dtype);
   dispatch_all(dtype, [&]<typename T>() {
@@ -67,9 +64,9 @@ void* Tensor::raw_data() const {
 }
 
 Tensor& Tensor::requires_grad_(bool on) {
-  check(!on || is_floating_point(), "requires_grad_: only float tensors can require grad, got {}",
+  QKV_CHECK(!on || is_floating_point(), "requires_grad_: only float tensors can require grad, got {}",
         describe(*this));
-  check(is_leaf(), "requires_grad_: only leaf tensors can change requires_grad; use detach()");
+  QKV_CHECK(is_leaf(), "requires_grad_: only leaf tensors can change requires_grad; use detach()");
   impl_->requires_grad = on;
   return *this;
 }
@@ -78,7 +75,7 @@ Tensor Tensor::grad() const { return impl_->grad ? Tensor(impl_->grad) : Tensor(
 
 void Tensor::set_grad(const Tensor& g) const {
   if (g.defined())
-    check(g.shape() == shape() && g.dtype() == dtype(), "set_grad: gradient {} does not match tensor {}",
+    QKV_CHECK(g.shape() == shape() && g.dtype() == dtype(), "set_grad: gradient {} does not match tensor {}",
           describe(g), describe(*this));
   impl_->grad = g.impl_ptr();
   impl_->grad_owned = false;
@@ -92,17 +89,17 @@ void Tensor::zero_grad() const {
 void Tensor::retain_grad() const { impl_->retains_grad = true; }
 
 void Tensor::backward(const Tensor& grad_output) const {
-  check(defined(), "backward: tensor is undefined");
-  check(requires_grad(),
+  QKV_CHECK(defined(), "backward: tensor is undefined");
+  QKV_CHECK(requires_grad(),
         "backward: tensor {} does not require grad (no input of the ops that made it requires "
         "grad, it was computed under NoGradGuard, or by a non-differentiable op)",
         describe(*this));
   Tensor g = grad_output;
   if (!g.defined()) {
-    check(numel() == 1, "backward: output {} is not a scalar; pass its gradient explicitly", describe(*this));
+    QKV_CHECK(numel() == 1, "backward: output {} is not a scalar; pass its gradient explicitly", describe(*this));
     g = ones(shape(), dtype());
   } else {
-    check(g.shape() == shape() && g.dtype() == dtype(),
+    QKV_CHECK(g.shape() == shape() && g.dtype() == dtype(),
           "backward: gradient {} does not match output {}", describe(g), describe(*this));
   }
   NoGradGuard no_grad;  // backward formulas are not themselves recorded
@@ -111,7 +108,7 @@ void Tensor::backward(const Tensor& grad_output) const {
     return;
   }
   Tape& t = tape();
-  check(impl_->tape_generation == t.generation() && impl_->tape_index < t.size(),
+  QKV_CHECK(impl_->tape_generation == t.generation() && impl_->tape_index < t.size(),
         "backward: the tape that recorded {} was already replayed and cleared; run the forward "
         "pass again before a second backward",
         describe(*this));
@@ -143,7 +140,7 @@ Tensor Tensor::contiguous() const { return qkv::contiguous(*this); }
 Tensor Tensor::clone() const { return qkv::clone(*this); }
 
 double Tensor::item() const {
-  check(numel() == 1, "item: tensor {} has {} elements, expected 1", describe(*this), numel());
+  QKV_CHECK(numel() == 1, "item: tensor {} has {} elements, expected 1", describe(*this), numel());
   return dispatch_all(dtype(), [&]<typename T>() { return static_cast<double>(*data<T>()); });
 }
 

@@ -6,10 +6,10 @@
 #include <string>
 #include <vector>
 
-#include "autograd/allocator.h"
-#include "autograd/dims.h"
-#include "autograd/dtype.h"
-#include "autograd/error.h"
+#include "cpu/allocator.h"
+#include "base/dims.h"
+#include "base/dtype.h"
+#include "base/error.h"
 
 namespace qkv {
 
@@ -120,7 +120,7 @@ T* Tensor::data() const {
 
 template <typename T>
 Tensor Tensor::from(const std::vector<T>& values, const Dims& shape) {
-  check(static_cast<int64_t>(values.size()) == shape.numel(),
+  QKV_CHECK(static_cast<int64_t>(values.size()) == shape.numel(),
         "Tensor::from: {} values do not fill shape {}", values.size(), shape.str());
   Tensor t = empty(shape, dtype_of<T>());
   std::copy(values.begin(), values.end(), t.data<T>());

@@ -5,6 +5,7 @@
 
 #include "autograd/factory.h"
 #include "autograd/loops.h"
+#include "autograd/ops/accumulate.h"
 #include "autograd/tape.h"
 
 namespace qkv {
@@ -16,20 +17,20 @@ Dims infer_shape(const Dims& x_shape, Dims shape, const char* op) {
   int64_t known = 1;
   for (int i = 0; i < shape.size(); ++i) {
     if (shape[i] == -1) {
-      check(infer < 0, "{}: only one dimension can be -1, got {}", op, shape.str());
+      QKV_CHECK(infer < 0, "{}: only one dimension can be -1, got {}", op, shape.str());
       infer = i;
     } else {
-      check(shape[i] >= 0, "{}: invalid size in {}", op, shape.str());
+      QKV_CHECK(shape[i] >= 0, "{}: invalid size in {}", op, shape.str());
       known *= shape[i];
     }
   }
   int64_t numel = x_shape.numel();
   if (infer >= 0) {
-    check(known > 0 && numel % known == 0, "{}: shape {} is invalid for input of shape {}", op,
+    QKV_CHECK(known > 0 && numel % known == 0, "{}: shape {} is invalid for input of shape {}", op,
           shape.str(), x_shape.str());
     shape[infer] = numel / known;
   }
-  check(shape.numel() == numel, "{}: shape {} is invalid for input of shape {}", op, shape.str(),
+  QKV_CHECK(shape.numel() == numel, "{}: shape {} is invalid for input of shape {}", op, shape.str(),
         x_shape.str());
   return shape;
 }
@@ -86,7 +87,7 @@ Tensor as_strided(const Tensor& x, const Dims& shape, const Dims& strides, int64
 Tensor view(const Tensor& x, const Dims& shape_in) {
   Dims shape = infer_shape(x.shape(), shape_in, "view");
   auto strides = view_strides(x.shape(), x.strides(), shape);
-  check(strides.has_value(), "view: shape {} cannot view a tensor of shape {} with strides {}; use reshape",
+  QKV_CHECK(strides.has_value(), "view: shape {} cannot view a tensor of shape {} with strides {}; use reshape",
         shape.str(), x.shape().str(), x.strides().str());
   Dims in_shape = x.shape();
   return make_view(x, "view", shape, *strides, x.offset(),
@@ -106,12 +107,12 @@ Tensor reshape(const Tensor& x, const Dims& shape_in) {
 
 Tensor permute(const Tensor& x, const Dims& order) {
   int r = x.dim();
-  check(order.size() == r, "permute: order {} does not match a tensor of rank {}", order.str(), r);
+  QKV_CHECK(order.size() == r, "permute: order {} does not match a tensor of rank {}", order.str(), r);
   Dims shape, strides, inverse;
   inverse.resize(r, -1);
   for (int i = 0; i < r; ++i) {
     int d = wrap_dim(order[i], r, "permute");
-    check(inverse[d] < 0, "permute: order {} repeats dim {}", order.str(), d);
+    QKV_CHECK(inverse[d] < 0, "permute: order {} repeats dim {}", order.str(), d);
     inverse[d] = i;
     shape.push_back(x.shape()[d]);
     strides.push_back(x.strides()[d]);
@@ -129,7 +130,7 @@ Tensor transpose(const Tensor& x, int64_t d0, int64_t d1) {
 
 Tensor slice(const Tensor& x, int64_t dim_in, int64_t start, int64_t end, int64_t step) {
   int d = wrap_dim(dim_in, x.dim(), "slice");
-  check(step > 0, "slice: step must be positive, got {}", step);
+  QKV_CHECK(step > 0, "slice: step must be positive, got {}", step);
   int64_t n = x.shape()[d];
   if (start < 0) start += n;
   if (end < 0) end += n;
@@ -149,33 +150,33 @@ Tensor slice(const Tensor& x, int64_t dim_in, int64_t start, int64_t end, int64_
 
 std::vector<Tensor> split(const Tensor& x, int64_t size, int64_t dim) {
   int d = wrap_dim(dim, x.dim(), "split");
-  check(size > 0, "split: size must be positive, got {}", size);
+  QKV_CHECK(size > 0, "split: size must be positive, got {}", size);
   std::vector<Tensor> parts;
   for (int64_t s = 0; s < x.shape()[d]; s += size) parts.push_back(slice(x, d, s, s + size));
   return parts;
 }
 
 std::vector<Tensor> chunk(const Tensor& x, int64_t chunks, int64_t dim) {
-  check(chunks > 0, "chunk: chunks must be positive, got {}", chunks);
+  QKV_CHECK(chunks > 0, "chunk: chunks must be positive, got {}", chunks);
   int64_t n = x.shape()[wrap_dim(dim, x.dim(), "chunk")];
   return split(x, std::max<int64_t>(1, (n + chunks - 1) / chunks), dim);
 }
 
 Tensor expand(const Tensor& x, const Dims& shape_in) {
   int r = shape_in.size(), lead = r - x.dim();
-  check(lead >= 0, "expand: cannot expand {} to fewer dims {}", x.shape().str(), shape_in.str());
+  QKV_CHECK(lead >= 0, "expand: cannot expand {} to fewer dims {}", x.shape().str(), shape_in.str());
   Dims shape, strides;
   for (int i = 0; i < r; ++i) {
     int64_t want = shape_in[i];
     if (i < lead) {
-      check(want >= 0, "expand: size -1 not allowed in new leading dims: {}", shape_in.str());
+      QKV_CHECK(want >= 0, "expand: size -1 not allowed in new leading dims: {}", shape_in.str());
       shape.push_back(want);
       strides.push_back(0);
       continue;
     }
     int64_t have = x.shape()[i - lead];
     if (want == -1) want = have;
-    check(have == want || have == 1, "expand: cannot expand {} to {}", x.shape().str(), shape_in.str());
+    QKV_CHECK(have == want || have == 1, "expand: cannot expand {} to {}", x.shape().str(), shape_in.str());
     shape.push_back(want);
     strides.push_back(have == want ? x.strides()[i - lead] : 0);
   }
@@ -202,7 +203,7 @@ Tensor squeeze(const Tensor& x, int64_t dim) {
 Tensor flatten(const Tensor& x, int64_t start_dim, int64_t end_dim) {
   if (x.dim() == 0) return reshape(x, {1});
   int s = wrap_dim(start_dim, x.dim(), "flatten"), e = wrap_dim(end_dim, x.dim(), "flatten");
-  check(s <= e, "flatten: start_dim {} is after end_dim {}", start_dim, end_dim);
+  QKV_CHECK(s <= e, "flatten: start_dim {} is after end_dim {}", start_dim, end_dim);
   Dims shape;
   for (int i = 0; i < s; ++i) shape.push_back(x.shape()[i]);
   int64_t n = 1;

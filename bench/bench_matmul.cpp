@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "autograd/autograd.h"
-#include "autograd/blas_backend.h"
+#include "cpu/blas_backend.h"
 #include "bench/timing.h"
 
 using namespace qkv;

@@ -1,4 +1,4 @@
-// bench_sgemm: qkv's own AVX-512 sgemm (autograd/sgemm.h) against OpenBLAS's cblas_sgemm
+// bench_sgemm: qkv's own AVX-512 sgemm (cpu/sgemm.h) against OpenBLAS's cblas_sgemm
 // on every GEMM of a training step of the three benchmark models: for each Linear shape
 // (in -> out) over M = batch x positions rows, the forward product X W^T, the input
 // gradient dY W and the weight gradient dY^T X. Interleaved medians on the same buffers,
@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "autograd/autograd.h"
-#include "autograd/blas_backend.h"
-#include "autograd/sgemm.h"
+#include "cpu/blas_backend.h"
+#include "cpu/sgemm.h"
 #include "bench/timing.h"
 
 using namespace qkv;

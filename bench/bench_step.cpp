@@ -94,7 +94,7 @@ int64_t matmul_weights(const nn::Module& model, const nn::ModelConfig& cfg) {
 double checked_flops_per_token(int64_t weights, double attention_flops, const nn::ModelConfig& cfg) {
   const double flops = 6.0 * static_cast<double>(weights) + attention_flops;
   const double from_config = nn::training_flops_per_token(cfg);
-  check(flops == from_config, "bench_step: FLOPs per token {} from the model, {} from nn/count.h", flops, from_config);
+  QKV_CHECK(flops == from_config, "bench_step: FLOPs per token {} from the model, {} from nn/count.h", flops, from_config);
   return flops;
 }
 
@@ -239,7 +239,7 @@ Workload seq2seq_workload() {
   w.shape.add("batch", B);
   w.shape.add("dropout", cfg.dropout);
   w.shape.add("block_kind", "pre-LN GELU (peer: post-LN ReLU; same FLOPs per token)");
-  w.shape.add("positions", nn::name(cfg.positions));
+  w.shape.add("positions", std::string(name_of(cfg.positions)));
   w.shape.add("label_smoothing", 0.1);
   w.add_rates = [nonpad, B, T](JsonObject& out, double median_s, const std::vector<int>& timed_batches) {
     double mean = 0;  // non-pad targets per timed step, averaged as the peer does
@@ -271,7 +271,7 @@ struct Samples {
 // Runs steps [first, first + count) of the cycle, appending their times and losses. The
 // timed part is exactly the peer's: forward + loss + backward, then step + zero_grad;
 // reading the loss value is outside it. With the op profiler on (--profile), each step is
-// also charged to op families (autograd/profile.h).
+// also charged to op families (base/profile.h).
 void run_steps(Workload& w, int first, int count, Samples& out) {
   for (int i = first; i < first + count; ++i) {
     const auto t0 = std::chrono::steady_clock::now();

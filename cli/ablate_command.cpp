@@ -2,10 +2,10 @@
 //            [--task lm|translation] [--out DIR] [--quick] [--set k=v ...] [--dry-run] [--list]
 #include <fmt/core.h>
 
-#include "autograd/error.h"
+#include "base/error.h"
 #include "cli/commands.h"
-#include "train/ablate.h"
-#include "train/ablate_report.h"
+#include "study/ablate.h"
+#include "study/ablate_report.h"
 
 namespace qkv::cli {
 
@@ -65,7 +65,7 @@ Runner add_ablate_command(CLI::App& app) {
       print_variants(sc.ablate.variants);
       return 0;
     }
-    check(!a->config.empty(), "ablate: --config FILE is required (for example configs/ablate-qkv.toml)");
+    QKV_CHECK(!a->config.empty(), "ablate: --config FILE is required (for example configs/ablate-qkv.toml)");
 
     StudyOptions opt;
     opt.base = sc.run;
@@ -73,7 +73,7 @@ Runner add_ablate_command(CLI::App& app) {
     for (const std::string& s : a->sets) apply_override(opt.base, s);
     validate(opt.base);
     const bool seq2seq = opt.base.model.kind == nn::ModelKind::seq2seq;
-    check(a->task.empty() || (a->task == "translation") == seq2seq,
+    QKV_CHECK(a->task.empty() || (a->task == "translation") == seq2seq,
           "ablate: --task {} needs a {} config; {} has model.kind = {} (see configs/ablate-qkv.toml and "
           "configs/ablate-translation.toml)",
           a->task, a->task == "translation" ? "seq2seq" : "gpt", a->config, seq2seq ? "seq2seq" : "gpt");

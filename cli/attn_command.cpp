@@ -5,10 +5,10 @@
 // reads the model's own translation (or --target).
 #include <fmt/core.h>
 
-#include "autograd/error.h"
+#include "base/error.h"
 #include "cli/commands.h"
-#include "train/heatmap.h"
-#include "train/model_io.h"
+#include "study/heatmap.h"
+#include "config/model_io.h"
 
 namespace qkv::cli {
 
@@ -39,7 +39,7 @@ Runner add_attn_command(CLI::App& app) {
   sub->add_option("--layer", a->layer, "only this layer (default: all)")->check(CLI::NonNegativeNumber);
   return [a] {
     LoadedModel m = load_model(a->checkpoint);
-    check(!a->text.empty(), "attn: --text is empty");
+    QKV_CHECK(!a->text.empty(), "attn: --text is empty");
     std::optional<int64_t> layer;
     if (a->layer >= 0) layer = a->layer;
     std::vector<std::string> paths;
@@ -48,7 +48,7 @@ Runner add_attn_command(CLI::App& app) {
       paths = write_translation_attention_maps(*m.seq2seq, *m.tokenizer, a->text, a->target, a->out, layer, &translation);
       if (a->target.empty()) fmt::print("translation: {}\n", translation);
     } else {
-      check(a->target.empty(), "attn: --target is for seq2seq checkpoints; {} holds a GPT", a->checkpoint);
+      QKV_CHECK(a->target.empty(), "attn: --target is for seq2seq checkpoints; {} holds a GPT", a->checkpoint);
       const nn::GPT& model = m.gpt("attn");
       std::vector<int32_t> ids = cropped(m.tokenizer->encode(a->text), model.config().block_size, "text");
       paths = write_attention_maps(model, *m.tokenizer, ids, a->out, layer);

@@ -5,7 +5,7 @@
 
 #include <chrono>
 
-#include "autograd/error.h"
+#include "base/error.h"
 #include "cli/commands.h"
 #include "data/bible.h"
 #include "data/parallel_dataset.h"

@@ -4,13 +4,13 @@
 
 #include <cmath>
 
-#include "autograd/tape.h"
 #include "cli/commands.h"
 #include "data/batcher.h"
 #include "data/corpus.h"
 #include "data/parallel_corpus.h"
-#include "train/model_io.h"
-#include "train/translation_eval.h"
+#include "config/model_io.h"
+#include "eval/lm_eval.h"
+#include "eval/translation_eval.h"
 
 namespace qkv::cli {
 
@@ -21,42 +21,21 @@ struct EvalArgs {
   int64_t beam = 1, examples = 3;
 };
 
-// Mean loss over every non-overlapping window of block_size + 1 tokens of the split.
-double split_loss(const nn::GPT& model, const std::vector<int32_t>& tokens, int64_t batch_size, int64_t* windows) {
-  const int64_t T = model.config().block_size;
-  const int64_t n = (static_cast<int64_t>(tokens.size()) - 1) / T;
-  check(n > 0, "eval: the split has {} tokens, fewer than block_size + 1 = {}", tokens.size(), T + 1);
-  NoGradGuard no_grad;
-  double total = 0;
-  for (int64_t w0 = 0; w0 < n; w0 += batch_size) {
-    const int64_t b = std::min(batch_size, n - w0);
-    Tensor x = Tensor::empty({b, T}, DType::i64), y = Tensor::empty({b, T}, DType::i64);
-    for (int64_t i = 0; i < b; ++i)
-      for (int64_t t = 0; t < T; ++t) {
-        x.data<int64_t>()[i * T + t] = tokens[(w0 + i) * T + t];
-        y.data<int64_t>()[i * T + t] = tokens[(w0 + i) * T + t + 1];
-      }
-    total += model.loss(x, y).item() * static_cast<double>(b);
-  }
-  *windows = n;
-  return total / static_cast<double>(n);
-}
 int eval_gpt(const LoadedModel& m, const EvalArgs& a) {
   data::Corpus corpus = data::load_corpus(m.config.data.corpus);
   data::TokenizedCorpus tokens = data::tokenize(corpus, *m.tokenizer);
   const std::vector<int32_t>& split = a.split == "val" ? tokens.val : tokens.test;
-  check(!split.empty(), "eval: corpus {} has no {} split", corpus.origin, a.split);
-  int64_t windows = 0;
-  double loss = split_loss(*m.model, split, a.batch_size, &windows);
+  QKV_CHECK(!split.empty(), "eval: corpus {} has no {} split", corpus.origin, a.split);
+  const LmEval e = evaluate_lm(*m.model, split, a.batch_size);
   fmt::print("{} split of {}: {} tokens in {} windows of {}\nloss {:.4f}\nperplexity {:.3f}\n", a.split, corpus.origin,
-             split.size(), windows, m.model->config().block_size, loss, std::exp(loss));
+             split.size(), e.windows, m.model->config().block_size, e.loss, std::exp(e.loss));
   return 0;
 }
 
 int eval_translation(const LoadedModel& m, const EvalArgs& a) {
   data::ParallelCorpus corpus = data::load_parallel_corpus(m.config.data.corpus);
   const std::vector<data::SentencePair>& pairs = a.split == "val" ? corpus.val : corpus.test;
-  check(!pairs.empty(), "eval: corpus {} has no {} split", corpus.origin, a.split);
+  QKV_CHECK(!pairs.empty(), "eval: corpus {} has no {} split", corpus.origin, a.split);
   TranslateOptions opt;
   opt.beam = a.beam;
   opt.batch_size = a.batch_size;

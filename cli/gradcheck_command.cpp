@@ -4,10 +4,10 @@
 
 #include <algorithm>
 
-#include "autograd/checks/op_cases.h"
-#include "autograd/error.h"
+#include "checks/ops/op_cases.h"
+#include "base/error.h"
 #include "cli/commands.h"
-#include "nn/checks/layer_cases.h"
+#include "checks/layers/layer_cases.h"
 
 namespace qkv::cli {
 

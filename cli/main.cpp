@@ -4,8 +4,8 @@
 #include <CLI/CLI.hpp>
 #include <vector>
 
-#include "autograd/error.h"
-#include "autograd/parallel.h"
+#include "base/error.h"
+#include "cpu/parallel.h"
 #include "cli/commands.h"
 
 int main(int argc, char** argv) {

@@ -2,8 +2,8 @@
 #include <fmt/core.h>
 
 #include "cli/commands.h"
-#include "train/generate.h"
-#include "train/model_io.h"
+#include "infer/generate.h"
+#include "config/model_io.h"
 
 namespace qkv::cli {
 

@@ -4,10 +4,10 @@
 
 #include <iostream>
 
-#include "autograd/error.h"
+#include "base/error.h"
 #include "cli/commands.h"
-#include "train/model_io.h"
-#include "train/translate.h"
+#include "config/model_io.h"
+#include "infer/translate.h"
 
 namespace qkv::cli {
 

@@ -1,14 +1,14 @@
 #include "data/batcher.h"
 
-#include "autograd/error.h"
+#include "base/error.h"
 
 namespace qkv::data {
 
 LMBatcher::LMBatcher(std::vector<int32_t> tokens, int64_t batch_size, int64_t block_size, std::string split)
     : tokens_(std::move(tokens)), batch_size_(batch_size), block_size_(block_size), split_(std::move(split)) {
-  check(batch_size_ > 0 && block_size_ > 0, "batcher: batch_size and block_size must be positive, got {} and {}",
+  QKV_CHECK(batch_size_ > 0 && block_size_ > 0, "batcher: batch_size and block_size must be positive, got {} and {}",
         batch_size_, block_size_);
-  check(num_tokens() > block_size_, "batcher: the {} split has {} tokens; block_size {} needs at least {}", split_,
+  QKV_CHECK(num_tokens() > block_size_, "batcher: the {} split has {} tokens; block_size {} needs at least {}", split_,
         num_tokens(), block_size_, block_size_ + 1);
 }
 

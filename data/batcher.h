@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "autograd/generator.h"
+#include "base/generator.h"
 #include "autograd/tensor.h"
 #include "data/corpus.h"
 #include "data/tokenizer.h"

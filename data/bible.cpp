@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <set>
 
-#include "autograd/error.h"
+#include "base/error.h"
 #include "data/dataset_folder.h"
 #include "data/utf8.h"
 

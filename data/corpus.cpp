@@ -2,7 +2,7 @@
 
 #include <filesystem>
 
-#include "autograd/error.h"
+#include "base/error.h"
 #include "data/text_file.h"
 #include "data/utf8.h"
 
@@ -13,14 +13,14 @@ namespace {
 
 // Whitespace alone is empty too: nothing to learn from.
 void check_not_empty(const std::string& text, const std::string& what) {
-  check(text.find_first_not_of(" \t\r\n") != std::string::npos, "corpus: {} is empty", what);
+  QKV_CHECK(text.find_first_not_of(" \t\r\n") != std::string::npos, "corpus: {} is empty", what);
 }
 
 Corpus load_split_dir(const fs::path& dir, const std::string& spec) {
   Corpus c;
   c.name = spec;
   for (const char* required : {"train.txt", "val.txt"})
-    check(fs::exists(dir / required), "corpus: {} has no {} (a corpus folder holds train.txt and val.txt)", spec,
+    QKV_CHECK(fs::exists(dir / required), "corpus: {} has no {} (a corpus folder holds train.txt and val.txt)", spec,
           required);
   c.train = read_text_file((dir / "train.txt").string());
   c.val = read_text_file((dir / "val.txt").string());
@@ -44,7 +44,7 @@ Corpus split_text(std::string text, double val_fraction) {
 }
 
 Corpus load_corpus(const std::string& spec, const std::string& data_dir) {
-  check(!spec.empty(), "corpus: no corpus given (a dataset name such as kjv, or a path to a text file)");
+  QKV_CHECK(!spec.empty(), "corpus: no corpus given (a dataset name such as kjv, or a path to a text file)");
   if (find_bible_module(spec)) {
     PreparedDataset ds = prepare_dataset(spec, data_dir);
     Corpus c = load_split_dir(ds.dir, spec);
@@ -65,7 +65,7 @@ Corpus load_corpus(const std::string& spec, const std::string& data_dir) {
   std::string text = read_text_file(spec);
   check_not_empty(text, spec);
   Corpus c = split_text(std::move(text));
-  check(!c.val.empty(), "corpus: {} is too short to split off a validation part ({} characters)", spec,
+  QKV_CHECK(!c.val.empty(), "corpus: {} is too short to split off a validation part ({} characters)", spec,
         count_code_points(c.train));
   c.name = spec;
   c.origin = spec + " (last 10% is validation)";

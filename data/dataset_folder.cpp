@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "autograd/error.h"
+#include "base/error.h"
 #include "data/text_file.h"
 
 namespace qkv::data {

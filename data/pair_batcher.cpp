@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <tuple>
 
-#include "autograd/error.h"
-#include "autograd/keyed_random.h"
+#include "base/error.h"
+#include "base/keyed_random.h"
 
 namespace qkv::data {
 
@@ -44,7 +44,7 @@ Corpus as_text(const ParallelCorpus& corpus) {
 PairBatcher::PairBatcher(std::vector<EncodedPair> pairs, int64_t batch_size, int64_t max_len, SpecialIds ids,
                          std::string split)
     : batch_size_(batch_size), ids_(ids) {
-  check(batch_size > 0 && max_len > 1, "pair batcher: batch_size and block_size must be positive, got {} and {}",
+  QKV_CHECK(batch_size > 0 && max_len > 1, "pair batcher: batch_size and block_size must be positive, got {} and {}",
         batch_size, max_len);
   const size_t limit = static_cast<size_t>(max_len) - 1;  // room for eos (source) or bos (target)
   // Ties in length are ordered by a fixed hash of the index, so that a window does not
@@ -67,7 +67,7 @@ PairBatcher::PairBatcher(std::vector<EncodedPair> pairs, int64_t batch_size, int
     return std::tie(a.tgt, a.src, a.tie) < std::tie(b.tgt, b.src, b.tie);
   });
   for (const Keyed& k : kept) pairs_.push_back(std::move(*k.pair));
-  check(!pairs_.empty(), "pair batcher: the {} split has no pair that fits block_size {} ({} pairs were longer)", split,
+  QKV_CHECK(!pairs_.empty(), "pair batcher: the {} split has no pair that fits block_size {} ({} pairs were longer)", split,
         max_len, dropped_);
 }
 
@@ -102,7 +102,7 @@ PairBatch PairBatcher::next(Generator& gen) const {
 }
 
 PairBatch PairBatcher::slice(size_t first, size_t count) const {
-  check(first < pairs_.size() && count > 0, "pair batcher: slice [{}, {}) outside the {} pairs", first, first + count,
+  QKV_CHECK(first < pairs_.size() && count > 0, "pair batcher: slice [{}, {}) outside the {} pairs", first, first + count,
         pairs_.size());
   std::vector<const EncodedPair*> rows;
   for (size_t i = first; i < std::min(first + count, pairs_.size()); ++i) rows.push_back(&pairs_[i]);

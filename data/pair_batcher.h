@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "autograd/generator.h"
+#include "base/generator.h"
 #include "autograd/tensor.h"
 #include "data/corpus.h"
 #include "data/parallel_corpus.h"

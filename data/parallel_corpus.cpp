@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <utility>
 
-#include "autograd/error.h"
+#include "base/error.h"
 #include "data/text_file.h"
 
 namespace qkv::data {
@@ -28,13 +28,13 @@ std::vector<std::string_view> lines_of(std::string_view text) {
 }
 
 void check_sides(const SentencePair& p, const std::string& src_where, const std::string& tgt_where) {
-  check(!is_blank(p.src), "corpus: {}: the source sentence is empty", src_where);
-  check(!is_blank(p.tgt), "corpus: {}: the target sentence is empty", tgt_where);
+  QKV_CHECK(!is_blank(p.src), "corpus: {}: the source sentence is empty", src_where);
+  QKV_CHECK(!is_blank(p.tgt), "corpus: {}: the target sentence is empty", tgt_where);
 }
 
 std::vector<SentencePair> read_tsv(const fs::path& path) {
   std::vector<SentencePair> pairs = parse_tsv(read_text_file(path.string()), path.string());
-  check(!pairs.empty(), "corpus: {} is empty (expected source<TAB>target lines)", path.string());
+  QKV_CHECK(!pairs.empty(), "corpus: {} is empty (expected source<TAB>target lines)", path.string());
   return pairs;
 }
 
@@ -43,10 +43,10 @@ std::vector<SentencePair> read_line_aligned(const fs::path& src_path, const fs::
   std::string src_text = read_text_file(src_path.string());
   std::string tgt_text = read_text_file(tgt_path.string());
   std::vector<std::string_view> src = lines_of(src_text), tgt = lines_of(tgt_text);
-  check(src.size() == tgt.size(),
+  QKV_CHECK(src.size() == tgt.size(),
         "corpus: {} has {} lines but {} has {} (line i of one translates line i of the other)", src_path.string(),
         src.size(), tgt_path.string(), tgt.size());
-  check(!src.empty(), "corpus: {} and {} are empty", src_path.string(), tgt_path.string());
+  QKV_CHECK(!src.empty(), "corpus: {} and {} are empty", src_path.string(), tgt_path.string());
   std::vector<SentencePair> pairs;
   pairs.reserve(src.size());
   for (size_t i = 0; i < src.size(); ++i) {
@@ -60,7 +60,7 @@ std::vector<SentencePair> read_line_aligned(const fs::path& src_path, const fs::
 // The first int(n * 0.9) pairs train, the rest validate.
 ParallelCorpus split_last_tenth(std::vector<SentencePair> pairs, const std::string& what) {
   auto n_train = static_cast<size_t>(static_cast<double>(pairs.size()) * 0.9);
-  check(n_train > 0 && n_train < pairs.size(), "corpus: {} is too short to split off a validation part ({} pairs)",
+  QKV_CHECK(n_train > 0 && n_train < pairs.size(), "corpus: {} is too short to split off a validation part ({} pairs)",
         what, pairs.size());
   ParallelCorpus c;
   c.val.assign(std::make_move_iterator(pairs.begin() + static_cast<std::ptrdiff_t>(n_train)),
@@ -74,7 +74,7 @@ ParallelCorpus load_folder(const fs::path& dir, const std::string& spec) {
   ParallelCorpus c;
   if (fs::exists(dir / "train.tsv") || !fs::exists(dir / "src.txt")) {
     for (const char* required : {"train.tsv", "val.tsv"})
-      check(fs::exists(dir / required),
+      QKV_CHECK(fs::exists(dir / required),
             "corpus: {} has no {} (a parallel corpus folder holds train.tsv and val.tsv, or src.txt and tgt.txt)", spec,
             required);
     c.train = read_tsv(dir / "train.tsv");
@@ -82,7 +82,7 @@ ParallelCorpus load_folder(const fs::path& dir, const std::string& spec) {
     if (fs::exists(dir / "test.tsv")) c.test = read_tsv(dir / "test.tsv");
     c.origin = spec;
   } else {
-    check(fs::exists(dir / "tgt.txt"), "corpus: {} has src.txt but no tgt.txt (its line-aligned translation)", spec);
+    QKV_CHECK(fs::exists(dir / "tgt.txt"), "corpus: {} has src.txt but no tgt.txt (its line-aligned translation)", spec);
     c = split_last_tenth(read_line_aligned(dir / "src.txt", dir / "tgt.txt"), (dir / "src.txt").string());
     c.origin = spec + " (src.txt + tgt.txt; last 10% is validation)";
   }
@@ -100,7 +100,7 @@ std::vector<SentencePair> parse_tsv(std::string_view text, const std::string& pa
     std::string_view line = lines[i];
     size_t tab = line.find('\t');
     size_t tabs = std::count(line.begin(), line.end(), '\t');
-    check(tabs == 1, "corpus: {}: expected one tab between source and target, found {}", where, tabs);
+    QKV_CHECK(tabs == 1, "corpus: {}: expected one tab between source and target, found {}", where, tabs);
     pairs.push_back({std::string(line.substr(0, tab)), std::string(line.substr(tab + 1))});
     check_sides(pairs.back(), where, where);
   }
@@ -108,10 +108,10 @@ std::vector<SentencePair> parse_tsv(std::string_view text, const std::string& pa
 }
 
 ParallelCorpus load_parallel_corpus(const std::string& spec, const std::string& data_dir) {
-  check(!spec.empty(),
+  QKV_CHECK(!spec.empty(),
         "corpus: no parallel corpus given (a dataset name such as kjv-es, a TSV file, or a folder with train.tsv "
         "and val.tsv or src.txt and tgt.txt)");
-  check(find_bible_module(spec) == nullptr,
+  QKV_CHECK(find_bible_module(spec) == nullptr,
         "corpus: {} is a text corpus of one language; translation trains on sentence pairs (kjv-es, web-es, kjv-web, "
         "a TSV file, or a folder with train.tsv and val.tsv)",
         spec);

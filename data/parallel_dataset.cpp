@@ -8,7 +8,7 @@
 #include <set>
 #include <utility>
 
-#include "autograd/error.h"
+#include "base/error.h"
 #include "data/dataset_folder.h"
 #include "data/utf8.h"
 #include "data/verse_alignment.h"
@@ -23,7 +23,7 @@ constexpr int kFormatVersion = 1;
 
 const BibleModule& bible_module(const std::string& name) {
   const BibleModule* m = find_bible_module(name);
-  check(m != nullptr, "data: no Bible module named '{}'", name);
+  QKV_CHECK(m != nullptr, "data: no Bible module named '{}'", name);
   return *m;
 }
 
@@ -50,7 +50,7 @@ VerseAlignment align(const ParallelDatasetInfo& d, ModuleReader& modules) {
   if (d.check == PairCheck::strongs) check_strongs(a, src, tgt);
   if (d.check == PairCheck::borrowed) {
     const ParallelDatasetInfo* by = find_parallel_dataset(d.checked_by);
-    check(by != nullptr && by->check != PairCheck::borrowed, "data {}: cannot borrow the check of '{}'", d.name,
+    QKV_CHECK(by != nullptr && by->check != PairCheck::borrowed, "data {}: cannot borrow the check of '{}'", d.name,
           d.checked_by);
     copy_verdicts(a, src, align(*by, modules), modules.verses(by->source));
   }
@@ -292,7 +292,7 @@ PreparedParallelDataset prepare_parallel_dataset(const std::string& name, const 
   for (size_t s = 0; s < kSplitNames.size(); ++s) {
     ds.splits[s].books = static_cast<int64_t>(books[s].size());
     ds.splits[s].bytes = static_cast<int64_t>(tsv[s].size());
-    check(ds.splits[s].pairs > 0, "data {}: no verse pairs in the {} split", name, kSplitNames[s]);
+    QKV_CHECK(ds.splits[s].pairs > 0, "data {}: no verse pairs in the {} split", name, kSplitNames[s]);
     files.push_back({std::string(kSplitNames[s]) + ".tsv", std::move(tsv[s])});
     files.push_back({std::string(kSplitNames[s]) + ".ref", std::move(refs[s])});
   }

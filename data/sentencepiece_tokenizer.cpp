@@ -8,7 +8,7 @@
 #include <array>
 #include <unordered_map>
 
-#include "autograd/error.h"
+#include "base/error.h"
 
 namespace qkv::data {
 namespace {
@@ -38,7 +38,7 @@ std::string base64_decode(std::string_view text) {
   for (char c : text) {
     if (c == '=' || c == '\n' || c == '\r') continue;
     int v = value[static_cast<uint8_t>(c)];
-    check(v >= 0, "tokenizer: the SentencePiece model in the blob is not base64 (byte 0x{:02X})",
+    QKV_CHECK(v >= 0, "tokenizer: the SentencePiece model in the blob is not base64 (byte 0x{:02X})",
           static_cast<uint8_t>(c));
     acc = (acc << 6) | static_cast<uint32_t>(v);
     bits += 6;
@@ -90,9 +90,9 @@ class SentencePieceTokenizer : public Tokenizer {
  public:
   SentencePieceTokenizer(std::string kind, std::string proto) : kind_(std::move(kind)), proto_(std::move(proto)) {
     auto status = sp_.LoadFromSerializedProto(proto_);
-    check(status.ok(), "{} tokenizer: cannot load the SentencePiece model: {}", kind_, status.ToString());
+    QKV_CHECK(status.ok(), "{} tokenizer: cannot load the SentencePiece model: {}", kind_, status.ToString());
     newline_id_ = sp_.PieceToId("\n");
-    check(newline_id_ != sp_.unk_id(), "{} tokenizer: the SentencePiece model has no newline piece", kind_);
+    QKV_CHECK(newline_id_ != sp_.unk_id(), "{} tokenizer: the SentencePiece model has no newline piece", kind_);
   }
 
   std::string kind() const override { return kind_; }
@@ -105,7 +105,7 @@ class SentencePieceTokenizer : public Tokenizer {
     for (size_t pos = 0; pos <= text.size();) {
       size_t eol = std::min(text.find('\n', pos), text.size());
       auto status = sp_.Encode(text.substr(pos, eol - pos), &line_ids);
-      check(status.ok(), "{} tokenizer: encode failed: {}", kind_, status.ToString());
+      QKV_CHECK(status.ok(), "{} tokenizer: encode failed: {}", kind_, status.ToString());
       ids.insert(ids.end(), line_ids.begin(), line_ids.end());
       if (eol == text.size()) break;
       ids.push_back(newline_id_);
@@ -117,11 +117,11 @@ class SentencePieceTokenizer : public Tokenizer {
   std::string decode(std::span<const int32_t> ids) const override {
     std::vector<int> v(ids.begin(), ids.end());
     for (int id : v)
-      check(id >= 0 && id < vocab_size(), "{} tokenizer: id {} is outside the vocabulary [0, {})", kind_, id,
+      QKV_CHECK(id >= 0 && id < vocab_size(), "{} tokenizer: id {} is outside the vocabulary [0, {})", kind_, id,
             vocab_size());
     std::string text;
     auto status = sp_.Decode(v, &text);
-    check(status.ok(), "{} tokenizer: decode failed: {}", kind_, status.ToString());
+    QKV_CHECK(status.ok(), "{} tokenizer: decode failed: {}", kind_, status.ToString());
     return text;
   }
 
@@ -138,8 +138,8 @@ class SentencePieceTokenizer : public Tokenizer {
 
 std::unique_ptr<Tokenizer> train_sentencepiece(std::string_view text, const std::string& model_type,
                                                int64_t vocab_size) {
-  check(model_type == "bpe" || model_type == "unigram", "tokenizer: unknown SentencePiece model type '{}'", model_type);
-  check(vocab_size > 0, "{} tokenizer: vocab_size must be positive, got {}", model_type, vocab_size);
+  QKV_CHECK(model_type == "bpe" || model_type == "unigram", "tokenizer: unknown SentencePiece model type '{}'", model_type);
+  QKV_CHECK(vocab_size > 0, "{} tokenizer: vocab_size must be positive, got {}", model_type, vocab_size);
   // Exact round trips (identity normalization, whitespace kept, no dummy prefix, "\n" a
   // piece, bytes for unseen characters) and determinism (fixed seed, one thread).
   std::unordered_map<std::string, std::string> args = {
@@ -164,10 +164,10 @@ std::unique_ptr<Tokenizer> train_sentencepiece(std::string_view text, const std:
   };
   sentencepiece::SetRandomGeneratorSeed(20240917);
   LineIterator lines(text);
-  check(!lines.done(), "{} tokenizer: the training text is empty", model_type);
+  QKV_CHECK(!lines.done(), "{} tokenizer: the training text is empty", model_type);
   std::string proto;
   auto status = sentencepiece::SentencePieceTrainer::Train(args, &lines, &proto);
-  check(status.ok(), "{} tokenizer: SentencePiece training failed (vocab_size {}): {}", model_type, vocab_size,
+  QKV_CHECK(status.ok(), "{} tokenizer: SentencePiece training failed (vocab_size {}): {}", model_type, vocab_size,
         status.ToString());
   return std::make_unique<SentencePieceTokenizer>(model_type, std::move(proto));
 }

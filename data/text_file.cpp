@@ -6,7 +6,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "autograd/error.h"
+#include "base/error.h"
 #include "data/utf8.h"
 
 namespace qkv::data {

@@ -6,7 +6,7 @@
 #include <set>
 #include <unordered_map>
 
-#include "autograd/error.h"
+#include "base/error.h"
 #include "data/sentencepiece_tokenizer.h"
 #include "data/utf8.h"
 
@@ -43,7 +43,7 @@ class CharTokenizer : public Tokenizer {
     std::string text;
     text.reserve(ids.size());
     for (int32_t id : ids) {
-      check(id >= 0 && id < vocab_size(), "char tokenizer: id {} is outside the vocabulary [0, {})", id, vocab_size());
+      QKV_CHECK(id >= 0 && id < vocab_size(), "char tokenizer: id {} is outside the vocabulary [0, {})", id, vocab_size());
       append_utf8(text, chars_[static_cast<size_t>(id)]);
     }
     return text;
@@ -64,10 +64,10 @@ class CharTokenizer : public Tokenizer {
 std::unique_ptr<Tokenizer> char_tokenizer_of(std::initializer_list<std::string_view> texts) {
   std::set<char32_t> seen;
   for (std::string_view text : texts) {
-    check(find_invalid_utf8(text) == std::string_view::npos, "char tokenizer: the text is not valid UTF-8");
+    QKV_CHECK(find_invalid_utf8(text) == std::string_view::npos, "char tokenizer: the text is not valid UTF-8");
     for (size_t pos = 0; pos < text.size();) seen.insert(next_code_point(text, pos));
   }
-  check(!seen.empty(), "char tokenizer: the text is empty");
+  QKV_CHECK(!seen.empty(), "char tokenizer: the text is empty");
   return std::make_unique<CharTokenizer>(std::vector<char32_t>(seen.begin(), seen.end()));
 }
 
@@ -84,15 +84,15 @@ std::unique_ptr<Tokenizer> build_tokenizer(const std::string& kind, const Corpus
 
 std::unique_ptr<Tokenizer> load_tokenizer(std::string_view blob) {
   size_t eol = blob.find('\n');
-  check(blob.substr(0, kBlobMagic.size()) == kBlobMagic && eol != std::string_view::npos,
+  QKV_CHECK(blob.substr(0, kBlobMagic.size()) == kBlobMagic && eol != std::string_view::npos,
         "tokenizer: not a qkv tokenizer (the blob should start with '{}')", kBlobMagic);
   std::string kind(blob.substr(kBlobMagic.size(), eol - kBlobMagic.size()));
   std::string_view payload = blob.substr(eol + 1);
   if (kind == "char") {
-    check(find_invalid_utf8(payload) == std::string_view::npos, "tokenizer: char vocabulary is not valid UTF-8");
+    QKV_CHECK(find_invalid_utf8(payload) == std::string_view::npos, "tokenizer: char vocabulary is not valid UTF-8");
     std::vector<char32_t> chars;
     for (size_t pos = 0; pos < payload.size();) chars.push_back(next_code_point(payload, pos));
-    check(!chars.empty() && std::is_sorted(chars.begin(), chars.end()) &&
+    QKV_CHECK(!chars.empty() && std::is_sorted(chars.begin(), chars.end()) &&
               std::adjacent_find(chars.begin(), chars.end()) == chars.end(),
           "tokenizer: char vocabulary must be distinct characters in ascending order");
     return std::make_unique<CharTokenizer>(std::move(chars));

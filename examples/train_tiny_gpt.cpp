@@ -13,7 +13,7 @@
 #include "data/tokenizer.h"
 #include "nn/gpt.h"
 #include "optim/optim.h"
-#include "train/generate.h"
+#include "infer/generate.h"
 
 using namespace qkv;
 

@@ -58,7 +58,7 @@ Tensor keys_t(const Tensor& k) { return k.transpose(-2, -1); }
 
 // Checks that t is [B, L, d] (B < 0: any batch), e.g. "expected memory [2,S,8], got ...".
 void check_sequence(const Tensor& t, const char* name, const char* length, int64_t B, int64_t d) {
-  check(t.defined() && t.dim() == 3 && (B < 0 || t.size(0) == B) && t.size(2) == d,
+  QKV_CHECK(t.defined() && t.dim() == 3 && (B < 0 || t.size(0) == B) && t.size(2) == d,
         "attention: expected {} [{},{},{}], got {}", name, B < 0 ? std::string("B") : std::to_string(B), length, d,
         t.defined() ? describe(t) : std::string("an undefined tensor"));
 }
@@ -67,48 +67,48 @@ void check_sequence(const Tensor& t, const char* name, const char* length, int64
 
 void AttentionOptions::validate() const {
   const AttentionConfig& v = variant;
-  check(d_model > 0 && n_head > 0, "attention: n_embd and n_head must be positive (got {} and {})", d_model, n_head);
-  check(head_dim >= 0, "attention: head_dim must be >= 0 (0 means n_embd / n_head), got {}", head_dim);
-  check(head_dim > 0 || d_model % n_head == 0,
+  QKV_CHECK(d_model > 0 && n_head > 0, "attention: n_embd and n_head must be positive (got {} and {})", d_model, n_head);
+  QKV_CHECK(head_dim >= 0, "attention: head_dim must be >= 0 (0 means n_embd / n_head), got {}", head_dim);
+  QKV_CHECK(head_dim > 0 || d_model % n_head == 0,
         "attention: n_embd must be divisible by n_head when head_dim is not set ({} % {} != 0)", d_model, n_head);
-  check(v.kv_heads >= 0, "attention: kv_heads must be >= 0 (0 means n_head), got {}", v.kv_heads);
-  check(n_head % hkv() == 0, "attention: n_head must be a multiple of kv_heads ({} % {} != 0)", n_head, hkv());
-  check(dropout >= 0 && dropout < 1, "attention: dropout must be in [0, 1), got {}", dropout);
+  QKV_CHECK(v.kv_heads >= 0, "attention: kv_heads must be >= 0 (0 means n_head), got {}", v.kv_heads);
+  QKV_CHECK(n_head % hkv() == 0, "attention: n_head must be a multiple of kv_heads ({} % {} != 0)", n_head, hkv());
+  QKV_CHECK(dropout >= 0 && dropout < 1, "attention: dropout must be in [0, 1), got {}", dropout);
   const int64_t q_dim = n_head * dh(), kv_dim = hkv() * dh();
   // An identity projection reads head h from columns [h*dh, (h+1)*dh) of its input.
   auto check_identity_kv = [&](bool on, const char* proj) {
-    check(on || hkv() == n_head, "attention: {} = false needs kv_heads == n_head ({} != {})", proj, hkv(), n_head);
-    check(on || kv_dim == d_model, "attention: {} = false needs kv_heads * head_dim == n_embd ({} * {} != {})", proj,
+    QKV_CHECK(on || hkv() == n_head, "attention: {} = false needs kv_heads == n_head ({} != {})", proj, hkv(), n_head);
+    QKV_CHECK(on || kv_dim == d_model, "attention: {} = false needs kv_heads * head_dim == n_embd ({} * {} != {})", proj,
           hkv(), dh(), d_model);
   };
 
   if (v.qk == QKMode::bilinear) {
-    check(!rope,
+    QKV_CHECK(!rope,
           "attention: qk = bilinear cannot be combined with rope: the rotation must sit between Wq and Wk, "
           "which bilinear merges into one matrix");
-    check(v.score == ScoreKind::dot,
+    QKV_CHECK(v.score == ScoreKind::dot,
           "attention: qk = bilinear defines the score itself (x W m^T / sqrt(dh)); score = {} cannot be combined "
           "with it",
-          name(v.score));
+          name_of(v.score));
   } else {  // bilinear builds neither q_proj nor k_proj, so their switches do not apply
-    check(v.q_proj || q_dim == d_model, "attention: q_proj = false needs n_head * head_dim == n_embd ({} * {} != {})",
+    QKV_CHECK(v.q_proj || q_dim == d_model, "attention: q_proj = false needs n_head * head_dim == n_embd ({} * {} != {})",
           n_head, dh(), d_model);
     check_identity_kv(v.k_proj, "k_proj");
   }
   check_identity_kv(v.v_proj, "v_proj");
-  check(v.o_proj || q_dim == d_model, "attention: o_proj = false needs n_head * head_dim == n_embd ({} * {} != {})",
+  QKV_CHECK(v.o_proj || q_dim == d_model, "attention: o_proj = false needs n_head * head_dim == n_embd ({} * {} != {})",
         n_head, dh(), d_model);
 
   if (v.qk == QKMode::shared) {
-    check(v.q_proj == v.k_proj,
+    QKV_CHECK(v.q_proj == v.k_proj,
           "attention: qk = shared needs q_proj and k_proj both on or both off (q_proj = {}, k_proj = {})", v.q_proj,
           v.k_proj);
-    check(hkv() == n_head, "attention: qk = shared needs kv_heads == n_head ({} != {}): Wk = Wq makes as many key heads "
+    QKV_CHECK(hkv() == n_head, "attention: qk = shared needs kv_heads == n_head ({} != {}): Wk = Wq makes as many key heads "
           "as query heads", hkv(), n_head);
   }
   if (rope) {
-    check(dh() % 2 == 0, "attention: rope needs an even head_dim, got {}", dh());
-    check(rope_base > 0, "attention: rope_base must be positive, got {}", rope_base);
+    QKV_CHECK(dh() % 2 == 0, "attention: rope needs an even head_dim, got {}", dh());
+    QKV_CHECK(rope_base > 0, "attention: rope_base must be positive, got {}", rope_base);
   }
 }
 
@@ -180,7 +180,7 @@ AttentionOutput MultiHeadAttention::forward(const Tensor& x, const Tensor& memor
 
   // Cross-attention computes the memory's keys and values once per cache.
   const bool reuse_memory = opt_.cross && cache && cache->k.defined();
-  check(!opt_.cross || memory.defined() || reuse_memory,
+  QKV_CHECK(!opt_.cross || memory.defined() || reuse_memory,
         "attention: cross-attention needs memory [B,S,{}] (or a cache holding its keys and values)", d);
   const Tensor& source = memory.defined() ? memory : x;
   if (!reuse_memory && memory.defined()) check_sequence(memory, "memory", "S", B, d);
@@ -202,7 +202,7 @@ AttentionOutput MultiHeadAttention::forward(const Tensor& x, const Tensor& memor
     if (opt_.rope) k = apply_rope(k, past, opt_.rope_base);  // keys at their absolute positions
     if (cache) {
       if (past > 0) {
-        check(cache->k.size(0) == B, "attention: cache holds batch {}, x has batch {}", cache->k.size(0), B);
+        QKV_CHECK(cache->k.size(0) == B, "attention: cache holds batch {}, x has batch {}", cache->k.size(0), B);
         k = concat({cache->k, k}, 2);
         val = concat({cache->v, val}, 2);
       }
@@ -214,12 +214,12 @@ AttentionOutput MultiHeadAttention::forward(const Tensor& x, const Tensor& memor
   const int64_t S = k.size(2);
 
   if (key_padding.defined())
-    check(key_padding.dim() == 2 && key_padding.size(0) == B && key_padding.size(1) == S,
+    QKV_CHECK(key_padding.dim() == 2 && key_padding.size(0) == B && key_padding.size(1) == S,
           "attention: key_padding must be [B,S] = [{},{}], got {}", B, S, describe(key_padding));
   // Query t sits at absolute position past + t and sees keys j <= past + t.
   const bool causal = v.causal && !opt_.cross;
   const bool dropping = training() && opt_.dropout > 0;
-  check(!dropping || dropout_gen_ != nullptr, "attention: dropout = {} in training needs a dropout generator",
+  QKV_CHECK(!dropping || dropout_gen_ != nullptr, "attention: dropout = {} in training needs a dropout generator",
         opt_.dropout);
   Tensor heads, weights;  // [B, H, T, dh] and [B, H, T, S]
   if (v.score == ScoreKind::dot && !is_bilinear && !need_weights) {
@@ -244,9 +244,9 @@ AttentionOutput MultiHeadAttention::forward(const Tensor& x, const Tensor& memor
 
 Tensor apply_rope(const Tensor& x, int64_t offset, double base) {
   check_floating(x, "apply_rope");
-  check(x.dim() >= 2 && x.size(-1) % 2 == 0, "apply_rope: expected [..., T, dh] with an even dh, got {}",
+  QKV_CHECK(x.dim() >= 2 && x.size(-1) % 2 == 0, "apply_rope: expected [..., T, dh] with an even dh, got {}",
         describe(x));
-  check(offset >= 0, "apply_rope: offset must be >= 0, got {}", offset);
+  QKV_CHECK(offset >= 0, "apply_rope: offset must be >= 0, got {}", offset);
   const int64_t T = x.size(-2), dh = x.size(-1), half = dh / 2;
   // Pair (i, i + dh/2) at position p turns by the angle p * base^(-2i/dh):
   //   out = x * cos + rotate_half(x) * sin,  rotate_half(x) = (-x2, x1).

@@ -8,7 +8,7 @@
 #pragma once
 #include <memory>
 
-#include "autograd/generator.h"
+#include "base/generator.h"
 #include "nn/config.h"
 #include "nn/layers.h"
 

@@ -37,7 +37,7 @@ std::shared_ptr<MLP> make_mlp(const BlockOptions& opt, Generator& gen) {
 }
 
 std::shared_ptr<Dropout> make_dropout(const BlockOptions& opt) {
-  check(opt.model.dropout == 0.0 || opt.dropout_gen != nullptr, "block: dropout {} needs a dropout generator",
+  QKV_CHECK(opt.model.dropout == 0.0 || opt.dropout_gen != nullptr, "block: dropout {} needs a dropout generator",
         opt.model.dropout);
   return std::make_shared<Dropout>(opt.model.dropout, opt.dropout_gen);
 }
@@ -200,12 +200,12 @@ Tensor MergedDecoderBlock::forward(const Tensor& x, const Tensor& memory, const 
 
 Tensor embed_tokens(const Embedding& tokens, const Embedding* learned_positions, const ModelConfig& cfg,
                     const Tensor& ids, int64_t offset, const char* model) {
-  check(ids.dim() == 2, "{}: expected token ids [B,T], got {}", model, describe(ids));
+  QKV_CHECK(ids.dim() == 2, "{}: expected token ids [B,T], got {}", model, describe(ids));
   const int64_t T = ids.size(1);
   if (offset == 0)
-    check(T <= cfg.block_size, "{}: sequence of {} tokens is longer than block_size {}", model, T, cfg.block_size);
+    QKV_CHECK(T <= cfg.block_size, "{}: sequence of {} tokens is longer than block_size {}", model, T, cfg.block_size);
   else
-    check(offset + T <= cfg.block_size, "{}: {} cached + {} new tokens is longer than block_size {}", model, offset, T,
+    QKV_CHECK(offset + T <= cfg.block_size, "{}: {} cached + {} new tokens is longer than block_size {}", model, offset, T,
           cfg.block_size);
   Tensor x = tokens.forward(ids);  // [B,T,d]
   switch (cfg.positions) {

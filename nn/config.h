@@ -3,6 +3,10 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <utility>
+
+#include "base/names.h"
 
 namespace qkv::nn {
 
@@ -44,8 +48,37 @@ struct ModelConfig {
   int64_t hidden() const { return mlp_hidden > 0 ? mlp_hidden : 4 * n_embd; }
 };
 
-const char* name(QKMode m);
-const char* name(ScoreKind s);
-const char* name(Positions p);
-
 }  // namespace qkv::nn
+
+namespace qkv {
+
+// The spelling of each enum in configs, messages and listings (base/names.h).
+template <>
+struct EnumNames<nn::QKMode> {
+  static constexpr std::pair<nn::QKMode, std::string_view> table[] = {
+      {nn::QKMode::separate, "separate"}, {nn::QKMode::shared, "shared"}, {nn::QKMode::bilinear, "bilinear"}};
+};
+template <>
+struct EnumNames<nn::ScoreKind> {
+  static constexpr std::pair<nn::ScoreKind, std::string_view> table[] = {{nn::ScoreKind::dot, "dot"},
+                                                                         {nn::ScoreKind::rbf, "rbf"},
+                                                                         {nn::ScoreKind::cosine, "cosine"},
+                                                                         {nn::ScoreKind::additive, "additive"}};
+};
+template <>
+struct EnumNames<nn::Positions> {
+  static constexpr std::pair<nn::Positions, std::string_view> table[] = {
+      {nn::Positions::learned, "learned"}, {nn::Positions::sinusoidal, "sinusoidal"}, {nn::Positions::rope, "rope"}};
+};
+template <>
+struct EnumNames<nn::MlpKind> {
+  static constexpr std::pair<nn::MlpKind, std::string_view> table[] = {{nn::MlpKind::gelu, "gelu"},
+                                                                       {nn::MlpKind::swiglu, "swiglu"}};
+};
+template <>
+struct EnumNames<nn::ModelKind> {
+  static constexpr std::pair<nn::ModelKind, std::string_view> table[] = {{nn::ModelKind::gpt, "gpt"},
+                                                                         {nn::ModelKind::seq2seq, "seq2seq"}};
+};
+
+}  // namespace qkv

@@ -5,7 +5,7 @@
 namespace qkv::nn {
 
 GPT::GPT(const ModelConfig& cfg, uint64_t seed) : cfg_(cfg), dropout_gen_(seed ^ 0x9e3779b97f4a7c15ULL) {
-  check(cfg.kind == ModelKind::gpt, "gpt: the config's [model] kind is seq2seq, not gpt");
+  QKV_CHECK(cfg.kind == ModelKind::gpt, "gpt: the config's [model] kind is seq2seq, not gpt");
   Generator gen(seed);
   wte = register_module("wte", std::make_shared<Embedding>(cfg.vocab_size, cfg.n_embd, gen));
   if (cfg.positions == Positions::learned)
@@ -22,7 +22,7 @@ GPT::GPT(const ModelConfig& cfg, uint64_t seed) : cfg_(cfg), dropout_gen_(seed ^
 }
 
 Tensor GPT::forward(const Tensor& ids, std::vector<KVCache>* caches, std::vector<Tensor>* attn_weights) const {
-  check(!caches || static_cast<int64_t>(caches->size()) == cfg_.n_layer, "gpt: {} caches for {} layers",
+  QKV_CHECK(!caches || static_cast<int64_t>(caches->size()) == cfg_.n_layer, "gpt: {} caches for {} layers",
         caches ? caches->size() : 0, cfg_.n_layer);
   const int64_t offset = caches ? caches->front().length() : 0;
   Tensor x = drop->forward(embed_tokens(*wte, wpe.get(), cfg_, ids, offset, "gpt"));  // [B,T,d]
@@ -34,7 +34,7 @@ Tensor GPT::forward(const Tensor& ids, std::vector<KVCache>* caches, std::vector
 
 Tensor GPT::loss(const Tensor& ids, const Tensor& targets) const {
   Tensor logits = forward(ids);
-  check(targets.shape() == ids.shape(), "gpt loss: targets {} do not match ids {}", describe(targets), describe(ids));
+  QKV_CHECK(targets.shape() == ids.shape(), "gpt loss: targets {} do not match ids {}", describe(targets), describe(ids));
   return cross_entropy(logits.reshape({-1, cfg_.vocab_size}), targets.reshape({-1}));
 }
 

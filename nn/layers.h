@@ -1,7 +1,7 @@
 // The basic layers: Linear (PyTorch layout), Embedding, LayerNorm, RMSNorm, Dropout.
 // Initialisation is explicit: each constructor takes the generator and the std.
 #pragma once
-#include "autograd/generator.h"
+#include "base/generator.h"
 #include "nn/module.h"
 
 namespace qkv::nn {

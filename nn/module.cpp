@@ -6,7 +6,7 @@
 namespace qkv::nn {
 
 Tensor Module::register_parameter(const std::string& name, Tensor value) {
-  for (const auto& [n, p] : params_) check(n != name, "module: parameter '{}' registered twice", name);
+  for (const auto& [n, p] : params_) QKV_CHECK(n != name, "module: parameter '{}' registered twice", name);
   Tensor p = value.detach();
   if (p.is_floating_point()) p.requires_grad_();
   params_.emplace_back(name, p);
@@ -70,14 +70,14 @@ void Module::load_state_dict(const std::map<std::string, Tensor>& state) {
   NamedTensors mine = named_parameters();
   for (const auto& [name, p] : mine) {
     auto it = state.find(name);
-    check(it != state.end(), "load_state_dict: parameter '{}' is missing (expected {})", name, describe(p));
-    check(it->second.shape() == p.shape(), "load_state_dict: parameter '{}' has shape {}, expected {}", name,
+    QKV_CHECK(it != state.end(), "load_state_dict: parameter '{}' is missing (expected {})", name, describe(p));
+    QKV_CHECK(it->second.shape() == p.shape(), "load_state_dict: parameter '{}' has shape {}, expected {}", name,
           it->second.shape().str(), p.shape().str());
   }
   for (const auto& [name, t] : state) {
     bool known = false;
     for (const auto& [n, p] : mine) known |= n == name;
-    check(known, "load_state_dict: unexpected parameter '{}' {}", name, describe(t));
+    QKV_CHECK(known, "load_state_dict: unexpected parameter '{}' {}", name, describe(t));
   }
   NoGradGuard no_grad;
   for (const auto& [name, p] : mine) copy_(p, state.at(name));

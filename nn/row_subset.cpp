@@ -28,7 +28,7 @@ bool all_rows(const RowSubset* rows) { return !rows || !rows->kept.defined(); }
 Tensor take_rows(const Tensor& x, const RowSubset* rows) {
   if (all_rows(rows)) return x;
   const int64_t d = x.size(-1);
-  check(x.numel() == rows->total * d, "row subset: {} does not have the {} rows the subset was made for", describe(x),
+  QKV_CHECK(x.numel() == rows->total * d, "row subset: {} does not have the {} rows the subset was made for", describe(x),
         rows->total);
   return index_select(x.reshape({rows->total, d}), 0, rows->kept);
 }

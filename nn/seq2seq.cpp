@@ -38,7 +38,7 @@ Decoder::Decoder(const BlockOptions& opt, Generator& gen) {
 Tensor Decoder::forward(const Tensor& x, const Tensor& memory, const Tensor& src_padding,
                         std::vector<DecoderCache>* caches, std::vector<Tensor>* cross_weights, const RowSubset* rows,
                         std::vector<Tensor>* self_weights) const {
-  check(!caches || caches->size() == blocks.size(), "seq2seq decoder: {} caches for {} layers",
+  QKV_CHECK(!caches || caches->size() == blocks.size(), "seq2seq decoder: {} caches for {} layers",
         caches ? caches->size() : 0, blocks.size());
   if (cross_weights) cross_weights->assign(blocks.size(), Tensor());
   if (self_weights) self_weights->assign(blocks.size(), Tensor());
@@ -54,8 +54,8 @@ Tensor Decoder::forward(const Tensor& x, const Tensor& memory, const Tensor& src
 
 Seq2Seq::Seq2Seq(const ModelConfig& cfg, uint64_t seed, int64_t pad_id)
     : cfg_(cfg), pad_id_(pad_id), dropout_gen_(seed ^ 0x9e3779b97f4a7c15ULL) {
-  check(cfg.kind == ModelKind::seq2seq, "seq2seq: the config's [model] kind is gpt, not seq2seq");
-  check(pad_id >= 0 && pad_id < cfg.vocab_size, "seq2seq: pad_id {} outside the vocabulary [0, {})", pad_id,
+  QKV_CHECK(cfg.kind == ModelKind::seq2seq, "seq2seq: the config's [model] kind is gpt, not seq2seq");
+  QKV_CHECK(pad_id >= 0 && pad_id < cfg.vocab_size, "seq2seq: pad_id {} outside the vocabulary [0, {})", pad_id,
         cfg.vocab_size);
   Generator gen(seed);
   embed = register_module("embed", std::make_shared<Embedding>(cfg.vocab_size, cfg.n_embd, gen));
@@ -71,7 +71,7 @@ Seq2Seq::Seq2Seq(const ModelConfig& cfg, uint64_t seed, int64_t pad_id)
 }
 
 Tensor Seq2Seq::source_padding(const Tensor& src) const {
-  check(src.dim() == 2, "seq2seq: expected source ids [B,S], got {}", describe(src));
+  QKV_CHECK(src.dim() == 2, "seq2seq: expected source ids [B,S], got {}", describe(src));
   std::vector<int64_t> ids = src.to_vector<int64_t>();
   std::vector<int32_t> pad(ids.size());
   for (size_t i = 0; i < ids.size(); ++i) pad[i] = ids[i] == pad_id_;
@@ -125,7 +125,7 @@ LossRows rows_reaching_the_loss(const std::vector<int64_t>& src_ids, const std::
 }  // namespace
 
 Tensor Seq2Seq::loss(const Tensor& src, const Tensor& tgt_in, const Tensor& tgt_out, double label_smoothing) const {
-  check(tgt_out.shape() == tgt_in.shape(), "seq2seq loss: targets {} do not match decoder inputs {}", describe(tgt_out),
+  QKV_CHECK(tgt_out.shape() == tgt_in.shape(), "seq2seq loss: targets {} do not match decoder inputs {}", describe(tgt_out),
         describe(tgt_in));
   const std::vector<int64_t> ids = tgt_out.reshape({-1}).to_vector<int64_t>();
   const LossRows rows = rows_reaching_the_loss(src.to_vector<int64_t>(), ids, tgt_out.size(-1), pad_id_);
@@ -150,9 +150,9 @@ Tensor Seq2Seq::loss(const Tensor& src, const Tensor& tgt_in, const Tensor& tgt_
 }
 
 Tensor Seq2Seq::greedy(const Tensor& src, int64_t bos_id, int64_t eos_id, int64_t max_len) const {
-  check(max_len >= 1 && max_len <= cfg_.block_size, "seq2seq greedy: max_len {} outside [1, block_size {}]", max_len,
+  QKV_CHECK(max_len >= 1 && max_len <= cfg_.block_size, "seq2seq greedy: max_len {} outside [1, block_size {}]", max_len,
         cfg_.block_size);
-  check(src.dim() == 2 && src.size(0) > 0, "seq2seq greedy: expected source ids [B,S] with B > 0, got {}",
+  QKV_CHECK(src.dim() == 2 && src.size(0) > 0, "seq2seq greedy: expected source ids [B,S] with B > 0, got {}",
         describe(src));
   NoGradGuard no_grad;
   const int64_t B = src.size(0);

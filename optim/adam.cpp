@@ -3,7 +3,7 @@
 #include <cmath>
 
 #include "autograd/loops.h"
-#include "autograd/parallel.h"
+#include "cpu/parallel.h"
 
 namespace qkv::optim {
 namespace {
@@ -45,9 +45,9 @@ Adam::Adam(const NamedParams& params, const AdamOptions& o, bool decoupled)
                 rule_or(o.decay_rule, decoupled ? decay_matrices_not_embeddings : decay_all)),
       options_(o),
       decoupled_(decoupled) {
-  check(o.beta1 >= 0 && o.beta1 < 1 && o.beta2 >= 0 && o.beta2 < 1,
+  QKV_CHECK(o.beta1 >= 0 && o.beta1 < 1 && o.beta2 >= 0 && o.beta2 < 1,
         "{}: betas must lie in [0, 1), got ({}, {})", name(), o.beta1, o.beta2);
-  check(o.eps >= 0, "{}: eps must be >= 0, got {}", name(), o.eps);
+  QKV_CHECK(o.eps >= 0, "{}: eps must be >= 0, got {}", name(), o.eps);
 }
 
 AdamW::AdamW(const NamedParams& params, const AdamOptions& options) : Adam(params, options, true) {}

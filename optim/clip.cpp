@@ -3,7 +3,7 @@
 #include <cmath>
 
 #include "autograd/loops.h"
-#include "autograd/parallel.h"
+#include "cpu/parallel.h"
 #include "autograd/tape.h"
 #include "autograd/views.h"
 

@@ -31,13 +31,13 @@ bool decay_all(const std::string&, const Tensor&) { return true; }
 Optimizer::Optimizer(const NamedParams& params, double lr, double weight_decay, const DecayRule& rule)
     : lr_(lr) {
   // name() is not callable yet (we are inside the base constructor).
-  check(lr >= 0, "optimizer: learning rate must be >= 0, got {}", lr);
-  check(weight_decay >= 0, "optimizer: weight_decay must be >= 0, got {}", weight_decay);
+  QKV_CHECK(lr >= 0, "optimizer: learning rate must be >= 0, got {}", lr);
+  QKV_CHECK(weight_decay >= 0, "optimizer: weight_decay must be >= 0, got {}", weight_decay);
   std::set<std::string> names;
   std::set<const TensorImpl*> seen;
   for (const auto& [name, p] : params) {
-    check(p.defined(), "optimizer: parameter '{}' is undefined", name);
-    check(names.insert(name).second, "optimizer: two parameters are named '{}'", name);
+    QKV_CHECK(p.defined(), "optimizer: parameter '{}' is undefined", name);
+    QKV_CHECK(names.insert(name).second, "optimizer: two parameters are named '{}'", name);
     if (!seen.insert(p.impl()).second) continue;  // tied: one update per tensor
     check_floating(p, "optimizer");
     params_.emplace_back(name, p);
@@ -47,7 +47,7 @@ Optimizer::Optimizer(const NamedParams& params, double lr, double weight_decay, 
 }
 
 void Optimizer::set_lr(double lr) {
-  check(lr >= 0, "{}: learning rate must be >= 0, got {}", name(), lr);
+  QKV_CHECK(lr >= 0, "{}: learning rate must be >= 0, got {}", name(), lr);
   lr_ = lr;
 }
 
@@ -85,7 +85,7 @@ Tensor& Optimizer::buffer(Slot& slot, const std::string& key, const Tensor& p) {
   auto it = slot.buffers.find(key);
   if (it == slot.buffers.end()) return slot.buffers[key] = zeros(p.shape(), p.dtype());
   // A module converted with to(dtype) after stepping would otherwise fail deep in a kernel.
-  check(it->second.dtype() == p.dtype(), "{}: state '{}' is {} but its parameter is {}", name(), key,
+  QKV_CHECK(it->second.dtype() == p.dtype(), "{}: state '{}' is {} but its parameter is {}", name(), key,
         describe(it->second), describe(p));
   return it->second;
 }
@@ -115,26 +115,26 @@ void Optimizer::load_state_dict(const StateDict& state) {
     ++found;
     const ParamState& st = it->second;
     auto step = st.find("step");
-    check(step != st.end(), "{}: state of '{}' has no 'step'", name(), pname);
-    check(step->second.numel() == 1 && !step->second.is_floating_point() && step->second.item() >= 1,
+    QKV_CHECK(step != st.end(), "{}: state of '{}' has no 'step'", name(), pname);
+    QKV_CHECK(step->second.numel() == 1 && !step->second.is_floating_point() && step->second.item() >= 1,
           "{}: 'step' of '{}' must be one integer >= 1, got {}", name(), pname, step->second.str());
     loaded[i].step = static_cast<int64_t>(step->second.item());
     for (const auto& [key, t] : st) {
       if (key == "step") continue;
-      check(std::find(keys.begin(), keys.end(), key) != keys.end(), "{}: unknown state '{}' for '{}'",
+      QKV_CHECK(std::find(keys.begin(), keys.end(), key) != keys.end(), "{}: unknown state '{}' for '{}'",
             name(), key, pname);
-      check(t.shape() == p.shape(), "{}: state '{}' of '{}' is {}, the parameter is {}", name(), key, pname,
+      QKV_CHECK(t.shape() == p.shape(), "{}: state '{}' of '{}' is {}, the parameter is {}", name(), key, pname,
             describe(t), describe(p));
       loaded[i].buffers[key] = to_dtype(t, p.dtype()).clone();  // clone: never share the caller's storage
     }
     for (const std::string& key : keys)
-      check(loaded[i].buffers.count(key), "{}: state of '{}' lacks '{}'", name(), pname, key);
+      QKV_CHECK(loaded[i].buffers.count(key), "{}: state of '{}' lacks '{}'", name(), pname, key);
   }
   if (found != state.size())
     for (const auto& [pname, st] : state) {
       bool known = false;
       for (const auto& [n, p] : params_) known |= n == pname;
-      check(known, "{}: state for unknown parameter '{}'", name(), pname);
+      QKV_CHECK(known, "{}: state for unknown parameter '{}'", name(), pname);
     }
   slots_ = std::move(loaded);
 }

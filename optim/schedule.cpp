@@ -3,7 +3,7 @@
 #include <cmath>
 #include <numbers>
 
-#include "autograd/error.h"
+#include "base/error.h"
 
 namespace qkv::optim {
 
@@ -29,9 +29,9 @@ LrSchedule make_schedule(const std::string& name, double lr, double min_lr, int6
   } else {
     fail("schedule: unknown schedule '{}' (expected constant, cosine or linear)", name);
   }
-  check(lr >= 0 && min_lr >= 0, "schedule: lr and min_lr must be >= 0, got {} and {}", lr, min_lr);
-  check(warmup_iters >= 0, "schedule: warmup_iters must be >= 0, got {}", warmup_iters);
-  check(lr_decay_iters >= 0, "schedule: lr_decay_iters must be >= 0, got {}", lr_decay_iters);
+  QKV_CHECK(lr >= 0 && min_lr >= 0, "schedule: lr and min_lr must be >= 0, got {} and {}", lr, min_lr);
+  QKV_CHECK(warmup_iters >= 0, "schedule: warmup_iters must be >= 0, got {}", warmup_iters);
+  QKV_CHECK(lr_decay_iters >= 0, "schedule: lr_decay_iters must be >= 0, got {}", lr_decay_iters);
   s.lr = lr;
   s.min_lr = min_lr;
   s.warmup_iters = warmup_iters;

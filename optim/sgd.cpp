@@ -1,7 +1,7 @@
 #include "optim/sgd.h"
 
 #include "autograd/loops.h"
-#include "autograd/parallel.h"
+#include "cpu/parallel.h"
 
 namespace qkv::optim {
 namespace {
@@ -36,8 +36,8 @@ void sgd_elements(int64_t b, int64_t e, T* __restrict pw, T* __restrict buf, con
 
 SGD::SGD(const NamedParams& params, const SGDOptions& o)
     : Optimizer(params, o.lr, o.weight_decay, o.decay_rule ? o.decay_rule : DecayRule(decay_all)), options_(o) {
-  check(o.momentum >= 0, "sgd: momentum must be >= 0, got {}", o.momentum);
-  check(!o.nesterov || (o.momentum > 0 && o.dampening == 0),
+  QKV_CHECK(o.momentum >= 0, "sgd: momentum must be >= 0, got {}", o.momentum);
+  QKV_CHECK(!o.nesterov || (o.momentum > 0 && o.dampening == 0),
         "sgd: Nesterov momentum needs momentum > 0 and dampening 0, got momentum {} and dampening {}",
         o.momentum, o.dampening);
 }

@@ -47,7 +47,7 @@ def fail(message):
     sys.exit(2)
 
 
-# --- qkv's random generator (autograd/generator.cpp) ------------------------------------
+# --- qkv's random generator (base/generator.cpp) ------------------------------------
 
 MASK64 = (1 << 64) - 1
 
@@ -103,7 +103,7 @@ class Generator:
         return torch.from_numpy((mean + std * values).astype(np.float32).reshape(shape))
 
 
-# --- the run config (train/config.h) -----------------------------------------------------
+# --- the run config (config/config.h) -----------------------------------------------------
 
 DEFAULTS = {
     "data": {"corpus": "kjv", "tokenizer": "char", "vocab_size": 0},

@@ -17,9 +17,11 @@
 
 #include "nn/gpt.h"
 #include "nn/seq2seq.h"
-#include "train/ablate.h"
-#include "train/ablate_report.h"
-#include "train/heatmap.h"
+#include "study/ablate.h"
+#include "study/ablate_report.h"
+#include "io/plot.h"
+#include "study/heatmap.h"
+#include "io/checkpoint_files.h"
 #include "train/trainer.h"
 
 using namespace qkv;

@@ -1,6 +1,7 @@
 // The tape: recording, backward, gradient accumulation, no-grad, detach, and its errors.
 #include <catch2/catch.hpp>
 
+#include "autograd/ops/accumulate.h"
 #include "autograd/autograd.h"
 
 using namespace qkv;

@@ -7,7 +7,7 @@
 #include <memory>
 
 #include "autograd/autograd.h"
-#include "nn/beam_search.h"
+#include "infer/beam_search.h"
 
 using namespace qkv;
 using namespace qkv::nn;

@@ -11,7 +11,7 @@
 #include <string>
 
 #include "autograd/autograd.h"
-#include "autograd/blas_backend.h"
+#include "cpu/blas_backend.h"
 
 using namespace qkv;
 

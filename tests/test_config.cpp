@@ -1,7 +1,7 @@
 // The run configuration: strict TOML parsing, --set overrides, round trip to TOML.
 #include <catch2/catch.hpp>
 
-#include "train/config.h"
+#include "config/config.h"
 
 using namespace qkv;
 using Catch::Contains;

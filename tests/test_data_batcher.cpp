@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 #include <numeric>
 
-#include "autograd/error.h"
+#include "base/error.h"
 #include "data/batcher.h"
 
 using namespace qkv::data;

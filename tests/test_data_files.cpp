@@ -7,7 +7,7 @@
 #include <set>
 #include <sstream>
 
-#include "autograd/error.h"
+#include "base/error.h"
 #include "data/batcher.h"
 #include "data/corpus.h"
 #include "data/text_file.h"

@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <set>
 
-#include "autograd/error.h"
+#include "base/error.h"
 #include "data/osis.h"
 #include "data/parallel_corpus.h"
 #include "data/text_file.h"

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 
-#include "autograd/error.h"
+#include "base/error.h"
 #include "data/tokenizer.h"
 
 using namespace qkv::data;

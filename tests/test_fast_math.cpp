@@ -1,4 +1,4 @@
-// autograd/fast_math.h against the double std:: functions: exp within 1.5 ulp over its
+// cpu/fast_math.h against the double std:: functions: exp within 1.5 ulp over its
 // whole float range (overflow and underflow edges included), normal_cdf / normal_pdf
 // within 1e-6 relative down to the smallest normal float, +-inf and NaN; the lane
 // reductions (tails, NaN, -inf). Then the float32 kernels built on them (gelu, silu,
@@ -15,7 +15,7 @@
 #include <random>
 
 #include "autograd/autograd.h"
-#include "autograd/fast_math.h"
+#include "cpu/fast_math.h"
 
 using namespace qkv;
 

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "autograd/checks/op_cases.h"
+#include "checks/ops/op_cases.h"
 
 using namespace qkv;
 

@@ -7,7 +7,7 @@
 #include <fstream>
 
 #include "autograd/autograd.h"
-#include "train/hdf5_file.h"
+#include "io/hdf5_file.h"
 
 using namespace qkv;
 using Catch::Contains;

@@ -9,7 +9,7 @@
 
 #include "autograd/autograd.h"
 #include "nn/attention.h"
-#include "nn/checks/layer_cases.h"
+#include "checks/layers/layer_cases.h"
 
 using namespace qkv;
 using namespace qkv::nn;

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "nn/checks/layer_cases.h"
+#include "checks/layers/layer_cases.h"
 
 using namespace qkv;
 using namespace qkv::nn;

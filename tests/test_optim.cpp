@@ -13,7 +13,7 @@
 #include "autograd/autograd.h"
 #include "nn/gpt.h"
 #include "optim/optim.h"
-#include "train/hdf5_file.h"
+#include "io/hdf5_file.h"
 
 using namespace qkv;
 using namespace qkv::optim;

@@ -15,7 +15,7 @@
 
 #include "autograd/autograd.h"
 #include "optim/optim.h"
-#include "train/hdf5_file.h"
+#include "io/hdf5_file.h"
 
 using namespace qkv;
 using namespace qkv::optim;

@@ -14,7 +14,7 @@
 #include "autograd/autograd.h"
 #include "nn/attention.h"
 #include "nn/gpt.h"
-#include "train/hdf5_file.h"
+#include "io/hdf5_file.h"
 
 using namespace qkv;
 namespace fs = std::filesystem;

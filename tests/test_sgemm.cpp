@@ -1,4 +1,4 @@
-// own_sgemm (autograd/sgemm.h), qkv's AVX-512 float32 kernel: every layout, edge sizes that
+// own_sgemm (cpu/sgemm.h), qkv's AVX-512 float32 kernel: every layout, edge sizes that
 // leave partial tiles, accumulation, the fused bias, row strides wider than the matrix,
 // products split over threads, and the same bits whatever the thread count.
 #include <catch2/catch.hpp>
@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "autograd/autograd.h"
-#include "autograd/blas_backend.h"
-#include "autograd/sgemm.h"
+#include "cpu/blas_backend.h"
+#include "cpu/sgemm.h"
 
 using namespace qkv;
 

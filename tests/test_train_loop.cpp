@@ -9,10 +9,11 @@
 #include <filesystem>
 #include <fstream>
 
-#include "train/checkpoint.h"
-#include "train/hdf5_file.h"
+#include "io/checkpoint.h"
+#include "io/hdf5_file.h"
 #include "train/metrics.h"
-#include "train/model_io.h"
+#include "config/model_io.h"
+#include "io/checkpoint_files.h"
 #include "train/trainer.h"
 
 using namespace qkv;

@@ -10,10 +10,10 @@
 
 #include "data/pair_batcher.h"
 #include "data/parallel_corpus.h"
-#include "train/model_io.h"
+#include "config/model_io.h"
 #include "train/trainer.h"
-#include "train/translate.h"
-#include "train/translation_eval.h"
+#include "infer/translate.h"
+#include "eval/translation_eval.h"
 
 using namespace qkv;
 using Catch::Contains;

@@ -6,10 +6,10 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 
-#include "autograd/error.h"
-#include "train/tokenize_13a.h"
-#include "train/translation_metrics.h"
-#include "train/utf8_text.h"
+#include "base/error.h"
+#include "eval/tokenize_13a.h"
+#include "eval/translation_metrics.h"
+#include "data/utf8.h"
 
 using namespace qkv;
 using Catch::Contains;
@@ -64,14 +64,14 @@ TEST_CASE("13a splits punctuation, keeps numbers, unescapes entities, passes Uni
 }
 
 TEST_CASE("UTF-8 decoding escapes invalid bytes as Python's surrogateescape", "[metrics]") {
-  CHECK(decode_utf8("añ€😀") == std::u32string{U'a', U'ñ', U'€', U'😀'});
-  CHECK(decode_utf8("a\xFF"
+  CHECK(data::decode_utf8("añ€😀") == std::u32string{U'a', U'ñ', U'€', U'😀'});
+  CHECK(data::decode_utf8("a\xFF"
                     "b\xE2\x82") == std::u32string{U'a', 0xDCFF, U'b', 0xDCE2, 0xDC82});
-  CHECK(decode_utf8("\xC0\xAF") == std::u32string{0xDCC0, 0xDCAF});  // overlong '/'
-  CHECK(split_whitespace("\x1F"
+  CHECK(data::decode_utf8("\xC0\xAF") == std::u32string{0xDCC0, 0xDCAF});  // overlong '/'
+  CHECK(data::split_whitespace("\x1F"
                          "a\xE2\x80\x83"
                          "b ") == std::vector<std::string>{"a", "b"});  // U+001F, em space
-  CHECK(strip_trailing_whitespace("a b \n\t") == "a b");
+  CHECK(data::strip_trailing_whitespace("a b \n\t") == "a b");
 }
 
 TEST_CASE("corpus BLEU reproduces sacreBLEU's published numbers", "[metrics]") {

@@ -1,11 +1,11 @@
 // The language-modelling task: a GPT on random windows of a text corpus (nanoGPT's loop).
 #include <fmt/format.h>
 
-#include "autograd/profile.h"
+#include "base/profile.h"
 #include "autograd/tape.h"
 #include "data/batcher.h"
 #include "data/corpus.h"
-#include "train/model_io.h"
+#include "config/model_io.h"
 #include "train/training_task.h"
 
 namespace qkv {

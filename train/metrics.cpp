@@ -3,10 +3,9 @@
 #include <fmt/format.h>
 
 #include <fstream>
-#include <sstream>
 #include <vector>
 
-#include "autograd/error.h"
+#include "base/error.h"
 
 namespace qkv {
 
@@ -35,30 +34,6 @@ void MetricsCsv::row(int64_t step, double train_loss, std::optional<double> val_
   fmt::print(file_, "{},{:.6f},{},{:.6g},{:.1f},{:.2f}\n", step, train_loss,
              val_loss ? fmt::format("{:.6f}", *val_loss) : "", lr, tokens_per_s, elapsed_s);
   std::fflush(file_);
-}
-
-bool plot_loss_curves(const std::vector<std::pair<std::string, std::string>>& csvs, const std::string& png,
-                      const std::string& title) {
-  if (std::system("command -v gnuplot >/dev/null 2>&1") != 0) return false;
-  std::ostringstream script;
-  script << "set terminal pngcairo size 1000,600 noenhanced\n"
-         << "set output '" << png << "'\n"
-         << "set datafile separator ','\n"
-         << "set key outside right\nset grid\nset xlabel 'step'\nset ylabel 'loss'\n"
-         << "set title '" << title << "'\n"
-         << "plot ";
-  for (size_t i = 0; i < csvs.size(); ++i) {
-    const auto& [label, csv] = csvs[i];
-    if (i) script << ", ";
-    // Column 3 (val_loss) is empty on steps without an evaluation.
-    script << "'" << csv << "' using 1:2 every ::1 with lines title '" << label << " train', "
-           << "'" << csv << "' using 1:($3) every ::1 with linespoints title '" << label << " val'";
-  }
-  script << "\n";
-  FILE* gp = popen("gnuplot 2>/dev/null", "w");
-  if (!gp) return false;
-  std::fputs(script.str().c_str(), gp);
-  return pclose(gp) == 0;
 }
 
 }  // namespace qkv

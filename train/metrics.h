@@ -4,8 +4,6 @@
 #include <cstdio>
 #include <optional>
 #include <string>
-#include <utility>
-#include <vector>
 
 namespace qkv {
 
@@ -28,11 +26,5 @@ class MetricsCsv {
 };
 
 inline constexpr const char* kMetricsHeader = "step,train_loss,val_loss,lr,tokens_per_s,elapsed_s";
-
-// Draws the loss curves of one or more metrics.csv files into a PNG with gnuplot
-// (train and validation loss against step). Returns false, drawing nothing, when gnuplot
-// is not installed; the CSV files are the fallback.
-bool plot_loss_curves(const std::vector<std::pair<std::string, std::string>>& labelled_csvs,
-                      const std::string& png_path, const std::string& title);
 
 }  // namespace qkv

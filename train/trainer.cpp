@@ -8,18 +8,19 @@
 #include <csignal>
 #include <filesystem>
 #include <optional>
-#include <regex>
 
 #include "autograd/ops/binary.h"
-#include "autograd/parallel.h"
-#include "autograd/profile.h"
+#include "cpu/parallel.h"
+#include "base/profile.h"
 #include "autograd/tape.h"
 #include "data/corpus.h"
 #include "optim/clip.h"
 #include "optim/factory.h"
 #include "optim/schedule.h"
+#include "io/plot.h"
 #include "train/metrics.h"
-#include "train/checkpoint.h"
+#include "io/checkpoint.h"
+#include "io/checkpoint_files.h"
 #include "train/training_task.h"
 
 namespace qkv {
@@ -77,41 +78,10 @@ class Progress {
   bool on_, tty_;
 };
 
-void prune_checkpoints(const std::string& dir, int64_t keep) {
-  std::vector<std::pair<int64_t, fs::path>> found;
-  std::regex pattern(R"(ckpt-(\d+)\.h5)");
-  for (const auto& entry : fs::directory_iterator(dir)) {
-    std::smatch m;
-    std::string name = entry.path().filename().string();
-    if (std::regex_match(name, m, pattern)) found.emplace_back(std::stoll(m[1]), entry.path());
-  }
-  std::sort(found.begin(), found.end());
-  for (size_t i = 0; i + static_cast<size_t>(std::max<int64_t>(keep, 1)) < found.size(); ++i) fs::remove(found[i].second);
-}
 
 }  // namespace
 
 void request_stop() { g_stop = 1; }
-
-std::string checkpoint_path(const std::string& out_dir, int64_t step) {
-  return (fs::path(out_dir) / fmt::format("ckpt-{:06d}.h5", step)).string();
-}
-
-std::string newest_checkpoint(const std::string& out_dir) {
-  if (!fs::is_directory(out_dir)) return "";
-  std::regex pattern(R"(ckpt-(\d+)\.h5)");
-  int64_t best = -1;
-  std::string path;
-  for (const auto& entry : fs::directory_iterator(out_dir)) {
-    std::smatch m;
-    std::string name = entry.path().filename().string();
-    if (std::regex_match(name, m, pattern) && std::stoll(m[1]) > best) {
-      best = std::stoll(m[1]);
-      path = entry.path().string();
-    }
-  }
-  return path;
-}
 
 TrainResult train(const TrainOptions& options) {
   const auto started = Clock::now();
@@ -125,7 +95,7 @@ TrainResult train(const TrainOptions& options) {
   std::optional<Checkpoint> resumed;
   if (options.resume) {
     std::string path = newest_checkpoint(tc.out);
-    check(!path.empty(), "train: --resume: no checkpoint (ckpt-*.h5) in {}", tc.out);
+    QKV_CHECK(!path.empty(), "train: --resume: no checkpoint (ckpt-*.h5) in {}", tc.out);
     resumed = load_checkpoint(path);
     progress.message(fmt::format("resuming from {} (step {})", path, resumed->step));
   }

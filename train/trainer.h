@@ -6,7 +6,7 @@
 #include <limits>
 #include <string>
 
-#include "train/config.h"
+#include "config/config.h"
 
 namespace qkv {
 
@@ -35,10 +35,5 @@ TrainResult train(const TrainOptions& options);
 // Asks a running train() to save a checkpoint and return at the next step boundary
 // (what SIGINT does). Safe to call from a signal handler.
 void request_stop();
-
-// The checkpoint file of a step inside an output folder: DIR/ckpt-000500.h5.
-std::string checkpoint_path(const std::string& out_dir, int64_t step);
-// The newest step checkpoint in DIR, or "" when there is none.
-std::string newest_checkpoint(const std::string& out_dir);
 
 }  // namespace qkv

@@ -9,11 +9,11 @@
 #include <memory>
 #include <string>
 
-#include "autograd/generator.h"
+#include "base/generator.h"
 #include "autograd/tensor.h"
 #include "data/tokenizer.h"
 #include "nn/module.h"
-#include "train/config.h"
+#include "config/config.h"
 
 namespace qkv {
 

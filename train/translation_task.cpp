@@ -4,11 +4,11 @@
 // target token, so that exp(loss) is a perplexity.
 #include <fmt/format.h>
 
-#include "autograd/profile.h"
+#include "base/profile.h"
 #include "autograd/tape.h"
 #include "data/pair_batcher.h"
 #include "data/parallel_corpus.h"
-#include "train/model_io.h"
+#include "config/model_io.h"
 #include "train/training_task.h"
 
 namespace qkv {

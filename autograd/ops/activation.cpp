@@ -9,10 +9,11 @@
 #include <cmath>
 #include <utility>
 
-#include "autograd/fast_math.h"
+#include "cpu/fast_math.h"
 #include "autograd/loops.h"
 #include "autograd/ops/pointwise.h"
-#include "autograd/parallel.h"
+#include "cpu/parallel.h"
+#include "autograd/ops/accumulate.h"
 #include "autograd/tape.h"
 
 namespace qkv {

@@ -16,7 +16,7 @@
 // in the same order at any thread count).
 #include "autograd/ops/attention.h"
 
-#include "autograd/blas_backend.h"
+#include "cpu/blas_backend.h"
 #include "autograd/ops/blas_layout.h"
 
 #include <algorithm>
@@ -27,9 +27,10 @@
 #include <optional>
 #include <vector>
 
-#include "autograd/fast_math.h"
-#include "autograd/keyed_random.h"
-#include "autograd/parallel.h"
+#include "cpu/fast_math.h"
+#include "base/keyed_random.h"
+#include "cpu/parallel.h"
+#include "autograd/ops/accumulate.h"
 #include "autograd/tape.h"
 #include "autograd/views.h"
 
@@ -284,23 +285,23 @@ void attention_backward(const Geometry& g, const Masks& masks, T scale, const At
 }
 
 Geometry check_inputs(const Tensor& q, const Tensor& k, const Tensor& v, int64_t past, const Tensor& key_padding) {
-  check(q.defined() && k.defined() && v.defined(), "{}: q, k or v is undefined", kOp);
-  check(q.dim() == 4 && k.dim() == 4 && v.dim() == 4,
+  QKV_CHECK(q.defined() && k.defined() && v.defined(), "{}: q, k or v is undefined", kOp);
+  QKV_CHECK(q.dim() == 4 && k.dim() == 4 && v.dim() == 4,
         "{}: expected q [B,H,T,e], k [B,Hkv,S,e], v [B,Hkv,S,ev], got {}, {}, {}", kOp, describe(q), describe(k),
         describe(v));
   check_floating(q, kOp);
   check_same_dtype(q, k, kOp);
   check_same_dtype(q, v, kOp);
   const Geometry g{q.size(0), q.size(1), k.size(1), q.size(2), k.size(2), q.size(3), v.size(3)};
-  check(k.size(0) == g.B && v.size(0) == g.B && v.size(1) == g.Hkv && v.size(2) == g.S && k.size(3) == g.e,
+  QKV_CHECK(k.size(0) == g.B && v.size(0) == g.B && v.size(1) == g.Hkv && v.size(2) == g.S && k.size(3) == g.e,
         "{}: shapes do not fit q [B,H,T,e], k [B,Hkv,S,e], v [B,Hkv,S,ev]: {}, {}, {}", kOp, q.shape().str(),
         k.shape().str(), v.shape().str());
-  check(g.Hkv > 0 && g.H % g.Hkv == 0, "{}: q's heads ({}) must be a multiple of k's and v's ({})", kOp, g.H, g.Hkv);
-  check(g.e > 0 && g.ev > 0, "{}: head sizes must be positive, got e = {}, ev = {}", kOp, g.e, g.ev);
-  check(std::max({g.T, g.S, g.e, g.ev}) <= INT_MAX, "{}: matrix dims exceed the BLAS int range: {}, {}", kOp,
+  QKV_CHECK(g.Hkv > 0 && g.H % g.Hkv == 0, "{}: q's heads ({}) must be a multiple of k's and v's ({})", kOp, g.H, g.Hkv);
+  QKV_CHECK(g.e > 0 && g.ev > 0, "{}: head sizes must be positive, got e = {}, ev = {}", kOp, g.e, g.ev);
+  QKV_CHECK(std::max({g.T, g.S, g.e, g.ev}) <= INT_MAX, "{}: matrix dims exceed the BLAS int range: {}, {}", kOp,
         q.shape().str(), k.shape().str());
-  check(past >= 0, "{}: past must be >= 0, got {}", kOp, past);
-  check(!key_padding.defined() ||
+  QKV_CHECK(past >= 0, "{}: past must be >= 0, got {}", kOp, past);
+  QKV_CHECK(!key_padding.defined() ||
             (key_padding.dim() == 2 && key_padding.size(0) == g.B && key_padding.size(1) == g.S),
         "{}: key_padding must be [B,S] = [{},{}], got {}", kOp, g.B, g.S, describe(key_padding));
   return g;
@@ -319,8 +320,8 @@ Tensor scaled_dot_attention(const Tensor& q, const Tensor& k, const Tensor& v, d
                             int64_t past, const Tensor& key_padding, double dropout_p, Generator* dropout_gen) {
   const Geometry g = check_inputs(q, k, v, past, key_padding);
   const Masks masks = masks_of(causal, past, g.S, key_padding);
-  check(dropout_p >= 0.0 && dropout_p < 1.0, "{}: dropout must be in [0, 1), got {}", kOp, dropout_p);
-  check(dropout_p == 0.0 || dropout_gen != nullptr, "{}: dropout {} needs a generator", kOp, dropout_p);
+  QKV_CHECK(dropout_p >= 0.0 && dropout_p < 1.0, "{}: dropout must be in [0, 1), got {}", kOp, dropout_p);
+  QKV_CHECK(dropout_p == 0.0 || dropout_gen != nullptr, "{}: dropout {} needs a generator", kOp, dropout_p);
   AttentionDropout drop;
   if (dropout_p > 0.0) drop = {true, dropout_gen->next_u64(), drop_threshold(dropout_p), 1.0 / (1.0 - dropout_p)};
   const Tensor qr = blas_ready(q), kr = blas_ready(k), vr = blas_ready(v);

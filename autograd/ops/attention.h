@@ -1,7 +1,7 @@
 // Fused scaled-dot-product attention: softmax(scale q k^T + masks) v in one op and one
 // tape entry, without materialising the scores, masks or their gradients as tensors.
 #pragma once
-#include "autograd/generator.h"
+#include "base/generator.h"
 #include "autograd/tensor.h"
 
 namespace qkv {

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "autograd/loops.h"
+#include "autograd/ops/accumulate.h"
 #include "autograd/tape.h"
 
 namespace qkv {

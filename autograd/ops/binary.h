@@ -1,6 +1,7 @@
 // Elementwise arithmetic with NumPy broadcasting: add, sub, mul, div, pow, and their
 // scalar forms. Backward sums the gradient over broadcast dims (accumulate_grad).
 #pragma once
+#include "autograd/ops/accumulate.h"
 #include "autograd/tensor.h"
 
 namespace qkv {

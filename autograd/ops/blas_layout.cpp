@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <climits>
 
-#include "autograd/parallel.h"
-#include "autograd/sgemm.h"
+#include "cpu/parallel.h"
+#include "cpu/sgemm.h"
 #include "autograd/views.h"
 
 namespace qkv {

@@ -4,7 +4,7 @@
 #pragma once
 #include <optional>
 
-#include "autograd/blas_backend.h"
+#include "cpu/blas_backend.h"
 #include "autograd/tensor.h"
 
 namespace qkv {
@@ -25,7 +25,7 @@ Tensor blas_ready(const Tensor& x);
 // x as stored (NoTrans, row stride ld) or the transpose of what is stored (Trans, ld its
 // row stride). With bias [n] (and not accumulate) every row of c is bias + the product's
 // row (the Linear layer's bias, added by the GEMM instead of by a pass of its own).
-// Float products own_sgemm_suits go to own_sgemm (autograd/sgemm.h), one-row ones to
+// Float products own_sgemm_suits go to own_sgemm (cpu/sgemm.h), one-row ones to
 // BLAS's gemv, the rest to BLAS's gemm. Defined for float and double.
 template <typename T>
 void gemm_into(CBLAS_TRANSPOSE trans_a, const T* a, int64_t lda, CBLAS_TRANSPOSE trans_b, const T* b, int64_t ldb, T* c,

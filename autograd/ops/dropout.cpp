@@ -1,8 +1,9 @@
 #include "autograd/ops/dropout.h"
 
-#include "autograd/keyed_random.h"
+#include "base/keyed_random.h"
 #include "autograd/loops.h"
-#include "autograd/parallel.h"
+#include "cpu/parallel.h"
+#include "autograd/ops/accumulate.h"
 #include "autograd/tape.h"
 
 namespace qkv {
@@ -11,7 +12,7 @@ namespace qkv {
 // and a layer that drops everything is a configuration mistake, not a model.
 Tensor dropout(const Tensor& x, double p, bool training, Generator& gen) {
   check_floating(x, "dropout");
-  check(p >= 0.0 && p < 1.0, "dropout: p must be in [0, 1), got {} (input {})", p, describe(x));
+  QKV_CHECK(p >= 0.0 && p < 1.0, "dropout: p must be in [0, 1), got {} (input {})", p, describe(x));
   if (!training || p == 0.0) return x;
   // mask = keep / (1 - p) with keep ~ Bernoulli(1 - p). One draw from the generator keys
   // the call and element i's uniform is a hash of (key, i): threads fill the mask in

@@ -5,7 +5,8 @@
 #include <vector>
 
 #include "autograd/factory.h"
-#include "autograd/parallel.h"
+#include "cpu/parallel.h"
+#include "autograd/ops/accumulate.h"
 #include "autograd/tape.h"
 #include "autograd/views.h"
 
@@ -16,12 +17,12 @@ namespace {
 // "embedding: id 7 is out of range [0, 5) for weight float32[5,3]".
 Tensor checked_indices(const Tensor& idx, int64_t size, const char* op, const char* kind,
                        const std::string& context) {
-  check(idx.defined() && !idx.is_floating_point(), "{}: expected int32 or int64 indices, got {}", op,
+  QKV_CHECK(idx.defined() && !idx.is_floating_point(), "{}: expected int32 or int64 indices, got {}", op,
         idx.defined() ? describe(idx) : "an undefined tensor");
   Tensor i64 = contiguous(to_dtype(idx, DType::i64));
   const int64_t* p = i64.data<int64_t>();
   for (int64_t k = 0, n = i64.numel(); k < n; ++k)
-    check(p[k] >= 0 && p[k] < size, "{}: {} {} is out of range [0, {}) {}", op, kind, p[k], size, context);
+    QKV_CHECK(p[k] >= 0 && p[k] < size, "{}: {} {} is out of range [0, {}) {}", op, kind, p[k], size, context);
   return i64;
 }
 
@@ -144,16 +145,16 @@ Tensor take_along(const Tensor& x, int d, const Tensor& ids, const Dims& out_sha
 
 Tensor scatter_rows(const Tensor& y, const Tensor& idx, int64_t rows) {
   constexpr const char* op = "scatter_rows";
-  check(y.defined() && y.dim() >= 1, "{}: expected rows y [N, ...], got {}", op,
+  QKV_CHECK(y.defined() && y.dim() >= 1, "{}: expected rows y [N, ...], got {}", op,
         y.defined() ? describe(y) : "an undefined tensor");
   check_floating(y, op);
-  check(idx.defined() && idx.dim() == 1 && idx.numel() == y.size(0), "{}: expected {} row indices for {}, got {}", op,
+  QKV_CHECK(idx.defined() && idx.dim() == 1 && idx.numel() == y.size(0), "{}: expected {} row indices for {}, got {}", op,
         y.size(0), describe(y), idx.defined() ? describe(idx) : "an undefined tensor");
   Tensor ids = checked_indices(idx, rows, op, "row", fmt::format("for {} rows", rows));
   const int64_t* at = ids.data<int64_t>();
   std::vector<int64_t> source_of(static_cast<size_t>(rows), -1);  // the row of y each output row takes
   for (int64_t i = 0; i < ids.numel(); ++i) {
-    check(source_of[at[i]] < 0, "{}: row {} appears twice in the index", op, at[i]);
+    QKV_CHECK(source_of[at[i]] < 0, "{}: row {} appears twice in the index", op, at[i]);
     source_of[at[i]] = i;
   }
   Dims shape = y.shape();
@@ -182,7 +183,7 @@ Tensor scatter_rows(const Tensor& y, const Tensor& idx, int64_t rows) {
 }
 
 Tensor embedding(const Tensor& weight, const Tensor& ids) {
-  check(weight.defined() && weight.dim() == 2, "embedding: expected a weight [V, D], got {}",
+  QKV_CHECK(weight.defined() && weight.dim() == 2, "embedding: expected a weight [V, D], got {}",
         weight.defined() ? describe(weight) : "an undefined tensor");
   int64_t V = weight.size(0), D = weight.size(1);
   Tensor flat = checked_indices(ids, V, "embedding", "id", "for weight " + describe(weight));
@@ -194,10 +195,10 @@ Tensor embedding(const Tensor& weight, const Tensor& ids) {
 }
 
 Tensor index_select(const Tensor& x, int64_t dim, const Tensor& idx) {
-  check(x.defined() && x.dim() > 0, "index_select: expected a tensor of rank >= 1, got {}",
+  QKV_CHECK(x.defined() && x.dim() > 0, "index_select: expected a tensor of rank >= 1, got {}",
         x.defined() ? describe(x) : "an undefined tensor");
   int d = wrap_dim(dim, x.dim(), "index_select");
-  check(idx.defined() && idx.dim() == 1, "index_select: expected a 1-D index, got {}",
+  QKV_CHECK(idx.defined() && idx.dim() == 1, "index_select: expected a 1-D index, got {}",
         idx.defined() ? describe(idx) : "an undefined tensor");
   Tensor ids = checked_indices(idx, x.size(d), "index_select", "index", fmt::format("for dim {} of {}", d, describe(x)));
   Dims out_shape = x.shape();
@@ -206,12 +207,12 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& idx) {
 }
 
 Tensor gather(const Tensor& x, int64_t dim, const Tensor& idx) {
-  check(x.defined() && idx.defined() && idx.dim() == x.dim() && x.dim() > 0,
+  QKV_CHECK(x.defined() && idx.defined() && idx.dim() == x.dim() && x.dim() > 0,
         "gather: index must have the rank of x: x {}, index {}", x.defined() ? describe(x) : "undefined",
         idx.defined() ? describe(idx) : "undefined");
   int d = wrap_dim(dim, x.dim(), "gather");
   for (int i = 0; i < x.dim(); ++i)
-    check(i == d || idx.size(i) <= x.size(i),
+    QKV_CHECK(i == d || idx.size(i) <= x.size(i),
           "gather: index {} is larger than x {} in dim {} (only dim {} may differ)", idx.shape().str(),
           x.shape().str(), i, d);
   Tensor ids = checked_indices(idx, x.size(d), "gather", "index", fmt::format("for dim {} of {}", d, describe(x)));
@@ -219,7 +220,7 @@ Tensor gather(const Tensor& x, int64_t dim, const Tensor& idx) {
 }
 
 Tensor one_hot(const Tensor& ids, int64_t n, DType dtype) {
-  check(n > 0, "one_hot: number of classes must be positive, got {}", n);
+  QKV_CHECK(n > 0, "one_hot: number of classes must be positive, got {}", n);
   Tensor flat = checked_indices(ids, n, "one_hot", "id", fmt::format("for {} classes", n));
   Dims out_shape = ids.shape();
   out_shape.push_back(n);

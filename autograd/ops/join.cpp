@@ -1,5 +1,6 @@
 #include "autograd/ops/join.h"
 
+#include "autograd/ops/accumulate.h"
 #include "autograd/tape.h"
 #include "autograd/views.h"
 
@@ -8,19 +9,19 @@ namespace {
 
 // Every tensor must have xs[0]'s dtype and shape, except along `free_dim` (-1: none).
 void check_joinable(const std::vector<Tensor>& xs, int free_dim, const char* op) {
-  check(!xs.empty(), "{}: expected at least one tensor", op);
+  QKV_CHECK(!xs.empty(), "{}: expected at least one tensor", op);
   const Tensor& first = xs[0];
   for (size_t i = 0; i < xs.size(); ++i) {
-    check(xs[i].defined(), "{}: tensor {} is undefined", op, i);
-    check(xs[i].dtype() == first.dtype(), "{}: tensor {} is {} but tensor 0 is {}; dtypes must match", op, i,
+    QKV_CHECK(xs[i].defined(), "{}: tensor {} is undefined", op, i);
+    QKV_CHECK(xs[i].dtype() == first.dtype(), "{}: tensor {} is {} but tensor 0 is {}; dtypes must match", op, i,
           describe(xs[i]), describe(first));
     bool same = xs[i].dim() == first.dim();
     for (int d = 0; same && d < first.dim(); ++d) same = d == free_dim || xs[i].size(d) == first.size(d);
     if (free_dim < 0)
-      check(same, "{}: tensor {} has shape {} but tensor 0 has shape {}; shapes must be equal", op, i,
+      QKV_CHECK(same, "{}: tensor {} has shape {} but tensor 0 has shape {}; shapes must be equal", op, i,
             xs[i].shape().str(), first.shape().str());
     else
-      check(same, "{}: tensor {} has shape {} but tensor 0 has shape {}; shapes must match except in dim {}", op,
+      QKV_CHECK(same, "{}: tensor {} has shape {} but tensor 0 has shape {}; shapes must match except in dim {}", op,
             i, xs[i].shape().str(), first.shape().str(), free_dim);
   }
 }
@@ -28,8 +29,8 @@ void check_joinable(const std::vector<Tensor>& xs, int free_dim, const char* op)
 }  // namespace
 
 Tensor concat(const std::vector<Tensor>& xs, int64_t dim) {
-  check(!xs.empty() && xs[0].defined(), "concat: expected at least one tensor");
-  check(xs[0].dim() > 0, "concat: cannot concatenate 0-d tensors ({}); use stack", describe(xs[0]));
+  QKV_CHECK(!xs.empty() && xs[0].defined(), "concat: expected at least one tensor");
+  QKV_CHECK(xs[0].dim() > 0, "concat: cannot concatenate 0-d tensors ({}); use stack", describe(xs[0]));
   int d = wrap_dim(dim, xs[0].dim(), "concat");
   check_joinable(xs, d, "concat");
   Dims shape = xs[0].shape();

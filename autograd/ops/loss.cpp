@@ -20,8 +20,9 @@
 #include <cmath>
 #include <limits>
 
-#include "autograd/fast_math.h"
-#include "autograd/parallel.h"
+#include "cpu/fast_math.h"
+#include "cpu/parallel.h"
+#include "autograd/ops/accumulate.h"
 #include "autograd/tape.h"
 #include "autograd/views.h"
 
@@ -100,15 +101,15 @@ void backward_rows(const CrossEntropyRows& r, const CrossEntropyOptions& opt, do
 Tensor cross_entropy(const Tensor& logits, const Tensor& targets, const CrossEntropyOptions& opt) {
   const char* op = "cross_entropy";
   check_floating(logits, op);
-  check(logits.dim() > 0 && logits.shape().back() > 0, "cross_entropy: expected logits [..., C] with C > 0, got {}",
+  QKV_CHECK(logits.dim() > 0 && logits.shape().back() > 0, "cross_entropy: expected logits [..., C] with C > 0, got {}",
         describe(logits));
-  check(targets.defined() && !targets.is_floating_point(), "cross_entropy: targets must be int32 or int64, got {}",
+  QKV_CHECK(targets.defined() && !targets.is_floating_point(), "cross_entropy: targets must be int32 or int64, got {}",
         targets.defined() ? describe(targets) : std::string("undefined"));
   Dims batch = logits.shape();
   batch.erase(batch.size() - 1);
-  check(targets.shape() == batch, "cross_entropy: targets {} do not match logits {} (expected targets {})",
+  QKV_CHECK(targets.shape() == batch, "cross_entropy: targets {} do not match logits {} (expected targets {})",
         describe(targets), describe(logits), batch.str());
-  check(opt.label_smoothing >= 0 && opt.label_smoothing <= 1,
+  QKV_CHECK(opt.label_smoothing >= 0 && opt.label_smoothing <= 1,
         "cross_entropy: label_smoothing must be in [0, 1], got {}", opt.label_smoothing);
 
   CrossEntropyRows r;
@@ -126,7 +127,7 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& targets, const CrossEnt
   const int64_t* t = r.targets.data<int64_t>();
   for (int64_t i = 0; i < r.rows; ++i) {
     if (t[i] == opt.ignore_index) continue;
-    check(t[i] >= 0 && t[i] < r.classes, "cross_entropy: target {} is out of range for {} classes (logits {})",
+    QKV_CHECK(t[i] >= 0 && t[i] < r.classes, "cross_entropy: target {} is out of range for {} classes (logits {})",
           t[i], r.classes, describe(logits));
     ++r.count;
   }

@@ -1,7 +1,8 @@
 #include "autograd/ops/mask.h"
 
 #include "autograd/loops.h"
-#include "autograd/parallel.h"
+#include "cpu/parallel.h"
+#include "autograd/ops/accumulate.h"
 #include "autograd/tape.h"
 
 namespace qkv {
@@ -12,7 +13,7 @@ namespace {
 Tensor select(const Tensor& cond, const Tensor& a, const Tensor& b, const char* op) {
   check_floating(a, op);
   check_same_dtype(a, b, op);
-  check(cond.defined(), "{}: the condition is undefined", op);
+  QKV_CHECK(cond.defined(), "{}: the condition is undefined", op);
   Dims shape = broadcast_shapes(broadcast_shapes(cond.shape(), a.shape(), op), b.shape(), op);
   Tensor out = Tensor::empty(shape, a.dtype());
   dispatch_float(a.dtype(), op, [&]<typename T>() {
@@ -31,7 +32,7 @@ Tensor scalar_zero(const Tensor& like) { return Tensor::scalar(0.0, like.dtype()
 // causal_mask(R, C, j) is 1 exactly where col > row + j, so
 //   triu keeps col >= row + k, i.e. causal_mask(k - 1);  tril zeroes causal_mask(k).
 Tensor triangle(const Tensor& x, int64_t k, bool upper, const char* op) {
-  check(x.defined() && x.dim() >= 2, "{}: expected a tensor with at least 2 dims, got {}", op,
+  QKV_CHECK(x.defined() && x.dim() >= 2, "{}: expected a tensor with at least 2 dims, got {}", op,
         x.defined() ? describe(x) : "an undefined tensor");
   Tensor above = causal_mask(x.size(-2), x.size(-1), upper ? k - 1 : k);
   auto keep = [above, upper, op](const Tensor& t) {
@@ -60,7 +61,7 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
 
 Tensor masked_fill(const Tensor& x, const Tensor& mask, double value) {
   check_floating(x, "masked_fill");
-  check(mask.defined() && broadcast_shapes(x.shape(), mask.shape(), "masked_fill") == x.shape(),
+  QKV_CHECK(mask.defined() && broadcast_shapes(x.shape(), mask.shape(), "masked_fill") == x.shape(),
         "masked_fill: mask {} does not broadcast to x {}", mask.defined() ? describe(mask) : "undefined",
         describe(x));
   Tensor out = select(mask, Tensor::scalar(value, x.dtype()), x, "masked_fill");
@@ -76,7 +77,7 @@ Tensor tril(const Tensor& x, int64_t k) { return triangle(x, k, false, "tril"); 
 Tensor triu(const Tensor& x, int64_t k) { return triangle(x, k, true, "triu"); }
 
 Tensor causal_mask(int64_t rows, int64_t cols, int64_t k) {
-  check(rows >= 0 && cols >= 0, "causal_mask: sizes must be non-negative, got [{},{}]", rows, cols);
+  QKV_CHECK(rows >= 0 && cols >= 0, "causal_mask: sizes must be non-negative, got [{},{}]", rows, cols);
   Tensor m = Tensor::empty({rows, cols}, DType::i32);
   int32_t* p = m.data<int32_t>();
   parallel_for(rows, row_grain(cols), [&](int64_t b, int64_t e) {

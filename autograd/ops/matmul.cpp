@@ -5,7 +5,7 @@
 // memory layout allows it.
 #include "autograd/ops/matmul.h"
 
-#include "autograd/blas_backend.h"
+#include "cpu/blas_backend.h"
 
 #include <climits>
 #include <optional>
@@ -14,7 +14,8 @@
 #include "autograd/ops/blas_layout.h"
 #include "autograd/ops/binary.h"
 #include "autograd/ops/reduce.h"
-#include "autograd/parallel.h"
+#include "cpu/parallel.h"
+#include "autograd/ops/accumulate.h"
 #include "autograd/tape.h"
 #include "autograd/views.h"
 
@@ -166,20 +167,20 @@ Tensor operand_grad(const Tensor& x, const Tensor& y, const Dims& operand_shape)
 }
 
 void check_operands(const Tensor& a, const Tensor& b) {
-  check(a.defined() && b.defined(), "matmul: an operand is undefined");
-  check(a.dim() >= 2 && b.dim() >= 2,
+  QKV_CHECK(a.defined() && b.defined(), "matmul: an operand is undefined");
+  QKV_CHECK(a.dim() >= 2 && b.dim() >= 2,
         "matmul: expected operands of 2 or more dims, got {} x {} (1-D operands are not supported: "
         "unsqueeze a vector into a [1,K] or [K,1] matrix)",
         describe(a), describe(b));
-  check(a.is_floating_point() && b.is_floating_point(), "matmul: expected float32 or float64 operands, got {} x {}",
+  QKV_CHECK(a.is_floating_point() && b.is_floating_point(), "matmul: expected float32 or float64 operands, got {} x {}",
         describe(a), describe(b));
-  check(a.dtype() == b.dtype(), "matmul: operands have different dtypes: {} x {}", describe(a), describe(b));
-  check(a.size(-1) == b.size(-2), "matmul: inner dimensions differ: {} x {}", a.shape().str(), b.shape().str());
+  QKV_CHECK(a.dtype() == b.dtype(), "matmul: operands have different dtypes: {} x {}", describe(a), describe(b));
+  QKV_CHECK(a.size(-1) == b.size(-2), "matmul: inner dimensions differ: {} x {}", a.shape().str(), b.shape().str());
   const Dims ba = batch_of(a.shape()), bb = batch_of(b.shape());
   for (int i = 1; i <= std::min(ba.size(), bb.size()); ++i)
-    check(ba.back(i) == bb.back(i) || ba.back(i) == 1 || bb.back(i) == 1,
+    QKV_CHECK(ba.back(i) == bb.back(i) || ba.back(i) == 1 || bb.back(i) == 1,
           "matmul: batch dimensions do not broadcast: {} x {}", a.shape().str(), b.shape().str());
-  check(a.size(-2) <= INT_MAX && a.size(-1) <= INT_MAX && b.size(-1) <= INT_MAX,
+  QKV_CHECK(a.size(-2) <= INT_MAX && a.size(-1) <= INT_MAX && b.size(-1) <= INT_MAX,
         "matmul: matrix dims exceed the BLAS int range: {} x {}", a.shape().str(), b.shape().str());
 }
 
@@ -187,15 +188,15 @@ void check_operands(const Tensor& a, const Tensor& b) {
 
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   constexpr const char* op = "linear";
-  check(x.defined() && weight.defined() && weight.dim() == 2, "linear: expected weight [out, in], got {}",
+  QKV_CHECK(x.defined() && weight.defined() && weight.dim() == 2, "linear: expected weight [out, in], got {}",
         weight.defined() ? describe(weight) : std::string("an undefined tensor"));
-  check(x.dim() >= 2 && x.size(-1) == weight.size(1),
+  QKV_CHECK(x.dim() >= 2 && x.size(-1) == weight.size(1),
         "linear: input {} does not match weight {} (expected [..., {}] with 2 or more dims)", describe(x),
         describe(weight), weight.size(1));
-  check(!bias.defined() || (bias.dim() == 1 && bias.size(0) == weight.size(0)),
+  QKV_CHECK(!bias.defined() || (bias.dim() == 1 && bias.size(0) == weight.size(0)),
         "linear: bias {} does not match weight {} (expected [{}])", bias.defined() ? describe(bias) : "", describe(weight),
         weight.size(0));
-  check(x.dtype() == weight.dtype() && (!bias.defined() || bias.dtype() == weight.dtype()),
+  QKV_CHECK(x.dtype() == weight.dtype() && (!bias.defined() || bias.dtype() == weight.dtype()),
         "linear: dtypes differ: input {}, weight {}", describe(x), describe(weight));
   check_operands(x, swap_last(weight));
   Tensor out = product(x, swap_last(weight), bias);  // x W^T + b, the bias added by the GEMM

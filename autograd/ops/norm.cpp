@@ -11,8 +11,9 @@
 #include <cmath>
 
 #include "autograd/factory.h"
-#include "autograd/fast_math.h"
-#include "autograd/parallel.h"
+#include "cpu/fast_math.h"
+#include "cpu/parallel.h"
+#include "autograd/ops/accumulate.h"
 #include "autograd/tape.h"
 #include "autograd/views.h"
 
@@ -144,7 +145,7 @@ void norm_backward(const NormShape& s, const T* x, const T* w, const T* mean, co
 
 void check_affine(const Tensor& p, const char* what, const Tensor& x, const char* op) {
   if (!p.defined()) return;
-  check(p.dim() == 1 && p.shape()[0] == x.shape().back(), "{}: {} {} does not match last dim of {}", op, what,
+  QKV_CHECK(p.dim() == 1 && p.shape()[0] == x.shape().back(), "{}: {} {} does not match last dim of {}", op, what,
         p.shape().str(), x.shape().str());
   check_same_dtype(x, p, op);
 }
@@ -152,7 +153,7 @@ void check_affine(const Tensor& p, const char* what, const Tensor& x, const char
 Tensor norm_impl(const Tensor& x, const Tensor& weight, const Tensor& bias, double eps, bool center,
                  const char* op) {
   check_floating(x, op);
-  check(x.dim() > 0, "{}: expected a tensor with at least one dim, got {}", op, describe(x));
+  QKV_CHECK(x.dim() > 0, "{}: expected a tensor with at least one dim, got {}", op, describe(x));
   check_affine(weight, "weight", x, op);
   check_affine(bias, "bias", x, op);
   const NormShape s{x.shape().back() > 0 ? x.numel() / x.shape().back() : 0, x.shape().back(), center};

@@ -4,6 +4,7 @@
 // Used by the unary math ops and the activations.
 #pragma once
 #include "autograd/loops.h"
+#include "autograd/ops/accumulate.h"
 #include "autograd/tape.h"
 
 namespace qkv {

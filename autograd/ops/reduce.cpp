@@ -6,7 +6,8 @@
 
 #include "autograd/factory.h"
 #include "autograd/loops.h"
-#include "autograd/parallel.h"
+#include "cpu/parallel.h"
+#include "autograd/ops/accumulate.h"
 #include "autograd/tape.h"
 #include "autograd/views.h"
 
@@ -27,7 +28,7 @@ ReducePlan plan_reduce(const Tensor& x, const Dims& dims, bool keepdim, const ch
   bool reduced[kMaxDims] = {};
   for (int64_t d : dims) {
     int w = wrap_dim(d, r, op);
-    check(!reduced[w], "{}: dim {} given twice in {}", op, w, dims.str());
+    QKV_CHECK(!reduced[w], "{}: dim {} given twice in {}", op, w, dims.str());
     reduced[w] = true;
   }
   if (dims.empty())
@@ -150,7 +151,7 @@ Tensor mean(const Tensor& x, const Dims& dims, bool keepdim) { return sum_scaled
 Tensor var(const Tensor& x, const Dims& dims, int64_t correction, bool keepdim) {
   check_floating(x, "var");
   ReducePlan p = plan_reduce(x, dims, keepdim, "var");
-  check(p.len - correction > 0, "var: {} elements per group with correction {} leaves no degrees of freedom",
+  QKV_CHECK(p.len - correction > 0, "var: {} elements per group with correction {} leaves no degrees of freedom",
         p.len, correction);
   double denom = static_cast<double>(p.len - correction);
   Tensor out = Tensor::empty(p.out_shape, x.dtype());
@@ -189,7 +190,7 @@ Tensor var(const Tensor& x, const Dims& dims, int64_t correction, bool keepdim) 
 std::pair<Tensor, Tensor> max(const Tensor& x, int64_t dim, bool keepdim) {
   check_floating(x, "max");
   int d = wrap_dim(dim, x.dim(), "max");
-  check(x.dim() == 0 || x.shape()[d] > 0, "max: cannot reduce an empty dim of {}", describe(x));
+  QKV_CHECK(x.dim() == 0 || x.shape()[d] > 0, "max: cannot reduce an empty dim of {}", describe(x));
   ReducePlan p = plan_reduce(x, {d}, keepdim, "max");
   Tensor values = Tensor::empty(p.out_shape, x.dtype());
   Tensor indices = Tensor::empty(p.out_shape, DType::i64);
@@ -236,19 +237,5 @@ std::pair<Tensor, Tensor> max(const Tensor& x, int64_t dim, bool keepdim) {
   return {values, indices};
 }
 
-Tensor sum_to(const Tensor& g, const Dims& shape, const char* op) {
-  if (g.shape() == shape) return g;
-  int lead = g.dim() - shape.size();
-  check(lead >= 0, "{}: gradient {} cannot be reduced to shape {}", op, g.shape().str(), shape.str());
-  Dims dims;
-  for (int i = 0; i < lead; ++i) dims.push_back(i);
-  for (int i = 0; i < shape.size(); ++i) {
-    int64_t have = g.shape()[lead + i];
-    if (shape[i] == have) continue;
-    check(shape[i] == 1, "{}: gradient {} cannot be reduced to shape {}", op, g.shape().str(), shape.str());
-    dims.push_back(lead + i);
-  }
-  return reshape(sum(g, dims, true), shape);
-}
 
 }  // namespace qkv

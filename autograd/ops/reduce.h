@@ -15,8 +15,4 @@ Tensor var(const Tensor& x, const Dims& dims = {}, int64_t correction = 1, bool 
 // The gradient flows to that index only.
 std::pair<Tensor, Tensor> max(const Tensor& x, int64_t dim, bool keepdim = false);
 
-// Sums g over the dims that were broadcast to turn `shape` into g's shape (the reverse
-// of broadcasting, used by every backward). Throws naming `op` if g cannot come from shape.
-Tensor sum_to(const Tensor& g, const Dims& shape, const char* op = "sum_to");
-
 }  // namespace qkv

@@ -17,8 +17,9 @@
 #include <cmath>
 #include <limits>
 
-#include "autograd/fast_math.h"
-#include "autograd/parallel.h"
+#include "cpu/fast_math.h"
+#include "cpu/parallel.h"
+#include "autograd/ops/accumulate.h"
 #include "autograd/tape.h"
 #include "autograd/views.h"
 
@@ -94,7 +95,7 @@ void backward_rows(const T* y_all, const T* dy_all, T* dx_all, int64_t rows, int
 Tensor softmax_impl(const Tensor& x, int64_t dim, bool log) {
   const char* op = log ? "log_softmax" : "softmax";
   check_floating(x, op);
-  check(x.dim() > 0, "{}: expected a tensor with at least one dim, got {}", op, describe(x));
+  QKV_CHECK(x.dim() > 0, "{}: expected a tensor with at least one dim, got {}", op, describe(x));
   const int d = wrap_dim(dim, x.dim(), op);
   const int64_t n = x.shape()[d];
   const int64_t rows = n > 0 ? x.numel() / n : 0;

@@ -1,0 +1,256 @@
+#include "config/config.h"
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+
+#include "base/error.h"
+#include "base/names.h"
+#include "config/toml_text.h"
+
+namespace qkv {
+namespace {
+
+// One config key: how to read it from a TOML node and how to write it back. The table
+// below is the only place a key is named, so parsing, --set and to_toml agree.
+struct Key {
+  std::string section, name, type;
+  std::function<void(RunConfig&, const toml::node&, const std::string& where)> set;
+  std::function<std::string(const RunConfig&)> show;
+};
+
+const char* toml_type_name(const toml::node& n) {
+  if (n.is_string()) return "a string";
+  if (n.is_integer()) return "an integer";
+  if (n.is_floating_point()) return "a float";
+  if (n.is_boolean()) return "a boolean";
+  if (n.is_table()) return "a table";
+  if (n.is_array()) return "an array";
+  return "a date or time";
+}
+
+[[noreturn]] void wrong_type(const std::string& where, const std::string& type, const toml::node& n) {
+  fail("config: {} must be {}, got {}", where, type, toml_type_name(n));
+}
+
+template <typename Get>
+Key int_key(const char* s, const char* n, Get get) {
+  return {s, n, "an integer",
+          [get](RunConfig& c, const toml::node& v, const std::string& w) {
+            if (!v.is_integer()) wrong_type(w, "an integer", v);
+            get(c) = v.as_integer()->get();
+          },
+          [get](const RunConfig& c) { return fmt::format("{}", get(const_cast<RunConfig&>(c))); }};
+}
+
+template <typename Get>
+Key float_key(const char* s, const char* n, Get get) {
+  return {s, n, "a number",
+          [get](RunConfig& c, const toml::node& v, const std::string& w) {
+            if (v.is_integer()) get(c) = static_cast<double>(v.as_integer()->get());
+            else if (v.is_floating_point()) get(c) = v.as_floating_point()->get();
+            else wrong_type(w, "a number", v);
+          },
+          [get](const RunConfig& c) { return fmt::format("{}", get(const_cast<RunConfig&>(c))); }};
+}
+
+template <typename Get>
+Key bool_key(const char* s, const char* n, Get get) {
+  return {s, n, "true or false",
+          [get](RunConfig& c, const toml::node& v, const std::string& w) {
+            if (!v.is_boolean()) wrong_type(w, "true or false", v);
+            get(c) = v.as_boolean()->get();
+          },
+          [get](const RunConfig& c) { return std::string(get(const_cast<RunConfig&>(c)) ? "true" : "false"); }};
+}
+
+template <typename Get>
+Key string_key(const char* s, const char* n, Get get) {
+  return {s, n, "a string",
+          [get](RunConfig& c, const toml::node& v, const std::string& w) {
+            if (!v.is_string()) wrong_type(w, "a string", v);
+            get(c) = v.as_string()->get();
+          },
+          [get](const RunConfig& c) { return fmt::format("\"{}\"", get(const_cast<RunConfig&>(c))); }};
+}
+
+// A string key whose value is one of an enum's names (its one table, base/names.h).
+template <typename E, typename Get>
+Key enum_key(const char* s, const char* n, Get get) {
+  return {s, n, "one of " + name_list<E>(),
+          [get](RunConfig& c, const toml::node& v, const std::string& w) {
+            if (!v.is_string()) wrong_type(w, "a string (" + name_list<E>() + ")", v);
+            get(c) = parse_name<E>(v.as_string()->get(), "config: " + w);
+          },
+          [get](const RunConfig& c) { return fmt::format("\"{}\"", name_of(get(const_cast<RunConfig&>(c)))); }};
+}
+
+using nn::MlpKind;
+using nn::ModelKind;
+using nn::Positions;
+using nn::QKMode;
+using nn::ScoreKind;
+
+const std::vector<Key>& keys() {
+  static const std::vector<Key> table = {
+      string_key("data", "corpus", [](RunConfig& c) -> auto& { return c.data.corpus; }),
+      string_key("data", "tokenizer", [](RunConfig& c) -> auto& { return c.data.tokenizer; }),
+      int_key("data", "vocab_size", [](RunConfig& c) -> auto& { return c.data.vocab_size; }),
+
+      enum_key<ModelKind>("model", "kind", [](RunConfig& c) -> auto& { return c.model.kind; }),
+      int_key("model", "n_layer", [](RunConfig& c) -> auto& { return c.model.n_layer; }),
+      int_key("model", "n_head", [](RunConfig& c) -> auto& { return c.model.n_head; }),
+      int_key("model", "n_embd", [](RunConfig& c) -> auto& { return c.model.n_embd; }),
+      int_key("model", "block_size", [](RunConfig& c) -> auto& { return c.model.block_size; }),
+      float_key("model", "dropout", [](RunConfig& c) -> auto& { return c.model.dropout; }),
+      bool_key("model", "bias", [](RunConfig& c) -> auto& { return c.model.bias; }),
+      bool_key("model", "tie_embeddings", [](RunConfig& c) -> auto& { return c.model.tie_embeddings; }),
+      enum_key<Positions>("model", "positions", [](RunConfig& c) -> auto& { return c.model.positions; }),
+      enum_key<MlpKind>("model", "mlp", [](RunConfig& c) -> auto& { return c.model.mlp; }),
+      int_key("model", "mlp_hidden", [](RunConfig& c) -> auto& { return c.model.mlp_hidden; }),
+
+      bool_key("attention", "q_proj", [](RunConfig& c) -> auto& { return c.model.attention.q_proj; }),
+      bool_key("attention", "k_proj", [](RunConfig& c) -> auto& { return c.model.attention.k_proj; }),
+      bool_key("attention", "v_proj", [](RunConfig& c) -> auto& { return c.model.attention.v_proj; }),
+      bool_key("attention", "o_proj", [](RunConfig& c) -> auto& { return c.model.attention.o_proj; }),
+      enum_key<QKMode>("attention", "qk", [](RunConfig& c) -> auto& { return c.model.attention.qk; }),
+      enum_key<ScoreKind>("attention", "score", [](RunConfig& c) -> auto& { return c.model.attention.score; }),
+      int_key("attention", "kv_heads", [](RunConfig& c) -> auto& { return c.model.attention.kv_heads; }),
+      bool_key("attention", "causal", [](RunConfig& c) -> auto& { return c.model.attention.causal; }),
+      bool_key("attention", "merged", [](RunConfig& c) -> auto& { return c.model.attention.merged; }),
+
+      int_key("train", "max_iters", [](RunConfig& c) -> auto& { return c.train.max_iters; }),
+      int_key("train", "batch_size", [](RunConfig& c) -> auto& { return c.train.batch_size; }),
+      int_key("train", "grad_accum", [](RunConfig& c) -> auto& { return c.train.grad_accum; }),
+      int_key("train", "eval_interval", [](RunConfig& c) -> auto& { return c.train.eval_interval; }),
+      int_key("train", "eval_iters", [](RunConfig& c) -> auto& { return c.train.eval_iters; }),
+      int_key("train", "log_interval", [](RunConfig& c) -> auto& { return c.train.log_interval; }),
+      int_key("train", "checkpoint_interval", [](RunConfig& c) -> auto& { return c.train.checkpoint_interval; }),
+      int_key("train", "keep_checkpoints", [](RunConfig& c) -> auto& { return c.train.keep_checkpoints; }),
+      int_key("train", "seed", [](RunConfig& c) -> auto& { return c.train.seed; }),
+      int_key("train", "threads", [](RunConfig& c) -> auto& { return c.train.threads; }),
+      string_key("train", "out", [](RunConfig& c) -> auto& { return c.train.out; }),
+
+      string_key("optim", "name", [](RunConfig& c) -> auto& { return c.optim.name; }),
+      float_key("optim", "lr", [](RunConfig& c) -> auto& { return c.optim.lr; }),
+      float_key("optim", "min_lr", [](RunConfig& c) -> auto& { return c.optim.min_lr; }),
+      int_key("optim", "warmup_iters", [](RunConfig& c) -> auto& { return c.optim.warmup_iters; }),
+      int_key("optim", "lr_decay_iters", [](RunConfig& c) -> auto& { return c.optim.lr_decay_iters; }),
+      string_key("optim", "schedule", [](RunConfig& c) -> auto& { return c.optim.schedule; }),
+      float_key("optim", "beta1", [](RunConfig& c) -> auto& { return c.optim.beta1; }),
+      float_key("optim", "beta2", [](RunConfig& c) -> auto& { return c.optim.beta2; }),
+      float_key("optim", "weight_decay", [](RunConfig& c) -> auto& { return c.optim.weight_decay; }),
+      bool_key("optim", "decay_embeddings", [](RunConfig& c) -> auto& { return c.optim.decay_embeddings; }),
+      float_key("optim", "grad_clip", [](RunConfig& c) -> auto& { return c.optim.grad_clip; }),
+      float_key("optim", "momentum", [](RunConfig& c) -> auto& { return c.optim.momentum; }),
+  };
+  return table;
+}
+
+const Key* find_key(const std::string& section, const std::string& name) {
+  for (const Key& k : keys())
+    if (k.section == section && k.name == name) return &k;
+  return nullptr;
+}
+
+bool known_section(const std::string& s) {
+  for (const Key& k : keys())
+    if (k.section == s) return true;
+  return false;
+}
+
+}  // namespace
+
+toml::table parse_toml(const std::string& text, const std::string& origin) {
+  try {
+    return toml::parse(text, origin);
+  } catch (const toml::parse_error& e) {
+    const auto& where = e.source().begin;
+    fail("config: {}:{}:{}: {}", origin, where.line, where.column, e.description());
+  }
+}
+
+RunConfig parse_config(const std::string& text, const std::string& origin) {
+  toml::table root = parse_toml(text, origin);
+  RunConfig cfg;
+  for (auto&& [section, node] : root) {
+    std::string s(section.str());
+    if (!known_section(s)) fail("config: {}: unknown section [{}] (expected data, model, attention, train, optim)", origin, s);
+    const toml::table* tbl = node.as_table();
+    if (!tbl) fail("config: {}: '{}' must be a section [{}]", origin, s, s);
+    for (auto&& [key, value] : *tbl) {
+      std::string k(key.str());
+      const Key* desc = find_key(s, k);
+      if (!desc) fail("config: {}: unknown key {}.{}", origin, s, k);
+      desc->set(cfg, value, fmt::format("{}.{} in {}", s, k, origin));
+    }
+  }
+  return cfg;
+}
+
+RunConfig load_config(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) fail("config: cannot read {}: no such file", path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return parse_config(ss.str(), path);
+}
+
+void apply_override(RunConfig& cfg, const std::string& assignment) {
+  auto eq = assignment.find('=');
+  auto dot = assignment.find('.');
+  if (eq == std::string::npos || dot == std::string::npos || dot > eq)
+    fail("config: --set expects section.key=value, got '{}'", assignment);
+  std::string section = assignment.substr(0, dot), name = assignment.substr(dot + 1, eq - dot - 1);
+  std::string value = assignment.substr(eq + 1);
+  const Key* desc = find_key(section, name);
+  if (!desc) fail("config: --set: unknown key {}.{}", section, name);
+  // The value is TOML (3, 1e-3, true, "x"); a bare word is taken as a string.
+  toml::table parsed;
+  try {
+    parsed = toml::parse("v = " + value);
+  } catch (const toml::parse_error&) {
+    parsed = toml::table{{"v", value}};
+  }
+  desc->set(cfg, *parsed.get("v"), fmt::format("{}.{} (from --set)", section, name));
+}
+
+std::string to_toml(const RunConfig& cfg) {
+  std::string out, section;
+  for (const Key& k : keys()) {
+    if (k.section != section) {
+      out += fmt::format("{}[{}]\n", section.empty() ? "" : "\n", k.section);
+      section = k.section;
+    }
+    out += fmt::format("{} = {}\n", k.name, k.show(cfg));
+  }
+  return out;
+}
+
+void validate(const RunConfig& cfg) {
+  const auto& m = cfg.model;
+  auto positive = [](int64_t v, const char* key) { QKV_CHECK(v > 0, "config: {} must be positive, got {}", key, v); };
+  positive(m.n_layer, "model.n_layer");
+  positive(m.n_head, "model.n_head");
+  positive(m.n_embd, "model.n_embd");
+  positive(m.block_size, "model.block_size");
+  positive(cfg.train.max_iters, "train.max_iters");
+  positive(cfg.train.batch_size, "train.batch_size");
+  positive(cfg.train.grad_accum, "train.grad_accum");
+  positive(cfg.train.eval_iters, "train.eval_iters");
+  QKV_CHECK(m.dropout >= 0 && m.dropout < 1, "config: model.dropout must be in [0, 1), got {}", m.dropout);
+  QKV_CHECK(cfg.data.tokenizer == "char" || cfg.data.tokenizer == "bpe" || cfg.data.tokenizer == "unigram",
+        "config: data.tokenizer must be one of char, bpe, unigram, got \"{}\"", cfg.data.tokenizer);
+  QKV_CHECK(cfg.data.tokenizer == "char" || cfg.data.vocab_size > 0,
+        "config: data.vocab_size must be set for the {} tokenizer", cfg.data.tokenizer);
+  QKV_CHECK(cfg.optim.name == "adamw" || cfg.optim.name == "adam" || cfg.optim.name == "sgd",
+        "config: optim.name must be one of adamw, adam, sgd, got \"{}\"", cfg.optim.name);
+  QKV_CHECK(cfg.optim.schedule == "constant" || cfg.optim.schedule == "cosine" || cfg.optim.schedule == "linear",
+        "config: optim.schedule must be one of constant, cosine, linear, got \"{}\"", cfg.optim.schedule);
+  QKV_CHECK(cfg.optim.lr > 0, "config: optim.lr must be positive, got {}", cfg.optim.lr);
+}
+
+}  // namespace qkv
