@@ -1,5 +1,5 @@
 // bench_fma_peak: the float32 FMA throughput this machine actually delivers, as opposed
-// to a data-sheet figure (DESIGN.md's 537 GFLOP/s is a Zen 5's): every thread runs 12
+// to a data-sheet figure (docs/design.md section 8: 537 GFLOP/s is a Zen 5's): every thread runs 12
 // independent chains of 512-bit FMAs on registers (no memory traffic), and the best of 5
 // runs is printed as GFLOP/s (2 flops per lane per FMA). Under sustained AVX-512 load the
 // clock drops, which this includes. bench/run.sh prints the share of both peaks.

@@ -66,7 +66,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   set_num_threads(threads);
-  // The peer's models (DESIGN.md section 8): gpt-tiny 12 x 64 rows, d 128, MLP 512, vocab
+  // The peer's models (docs/design.md section 8): gpt-tiny 12 x 64 rows, d 128, MLP 512, vocab
   // 65; gpt-small 16 x 256, d 384, MLP 1536, vocab 256; seq2seq 64 x 32, d 256, ff 1024,
   // vocab 8000.
   const std::vector<Model> models = {{"gpt-tiny", 12 * 64, {{128, 128}, {128, 512}, {512, 128}, {128, 65}}},

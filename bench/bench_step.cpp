@@ -1,4 +1,4 @@
-// bench_step: training-step throughput of qkv on the peer's models (DESIGN.md section 8),
+// bench_step: training-step throughput of qkv on the peer's models (docs/design.md section 8),
 // one config per process so that peak RSS is per config:
 //   bench_step --config gpt-tiny|gpt-small|seq2seq [--threads 2] [--warmup 5] [--steps 20] [--profile]
 // Mirrors ../shared/peer/torch_gpt.py and torch_seq2seq.py: same shapes, optimizer, data
@@ -90,7 +90,7 @@ int64_t matmul_weights(const nn::Module& model, const nn::ModelConfig& cfg) {
 }
 
 // The peer's formula, from the built model; the config-only count of nn/count.h must agree
-// (it follows the same DESIGN.md rule), so a model that drifts from its config is caught.
+// (it follows the same docs/design.md section 8 rule), so a model that drifts from its config is caught.
 double checked_flops_per_token(int64_t weights, double attention_flops, const nn::ModelConfig& cfg) {
   const double flops = 6.0 * static_cast<double>(weights) + attention_flops;
   const double from_config = nn::training_flops_per_token(cfg);

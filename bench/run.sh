@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Training-step throughput of qkv against the PyTorch peer (DESIGN.md section 8).
+# Training-step throughput of qkv against the PyTorch peer (docs/design.md section 8).
 #   bench/run.sh [gpt-tiny] [gpt-small] [seq2seq]        (all three when none is named)
 # For each config runs qkv's bench_step and then the peer program, each in its own process
 # under /usr/bin/time -v (peak RSS: "Maximum resident set size", measured the same way for
@@ -12,7 +12,7 @@
 #                      every run's ratio, since a shared machine's speed drifts by 10-20%
 #   QKV_BENCH_STEP     the bench_step binary (default build/bench/bench_step)
 #   QKV_PEER_DIR       the peer programs (default ../shared/peer next to the repository)
-#   QKV_FMA_PEAK       the FMA peak in GFLOP/s for the share column (default 537, DESIGN.md's);
+#   QKV_FMA_PEAK       the FMA peak in GFLOP/s for the share column (default 537, a Zen 5's, docs/design.md section 8);
 #                      the peak this machine measurably delivers (bench_fma_peak, measured
 #                      just before every qkv run, since a shared host's clock drifts) is
 #                      printed under the table with each config's median share of it

@@ -1,6 +1,6 @@
 // qkv data NAME [--out DIR] [--force]: prepares a Bible corpus (kjv, web, sparv) or a
 // translation corpus of verse pairs (kjv-es, web-es, kjv-web) from Debian's SWORD packages
-// (DESIGN.md section 7) into DIR/NAME, or reuses the one already there.
+// (docs/design.md section 7) into DIR/NAME, or reuses the one already there.
 #include <fmt/core.h>
 
 #include <chrono>

@@ -1,5 +1,5 @@
 // The run configuration: the TOML sections [data], [model], [attention], [train] and
-// [optim] of DESIGN.md section 5 as typed structs. Parsing is strict (an unknown key or
+// [optim] of docs/design.md section 5 as typed structs. Parsing is strict (an unknown key or
 // a wrong type is an error naming it), `--set section.key=value` overrides any key, and
 // the whole config is written back as TOML text (stored in every checkpoint).
 #pragma once

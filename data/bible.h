@@ -1,4 +1,4 @@
-// The Bible corpora of DESIGN.md section 7, prepared from Debian's SWORD packages:
+// The Bible corpora of docs/design.md section 7, prepared from Debian's SWORD packages:
 // `qkv data kjv|web|sparv` runs `mod2imp MODULE`, strips the OSIS markup (osis.h) and
 // writes one verse per line into DIR/NAME/{train,val,test}.txt, split by book.
 //

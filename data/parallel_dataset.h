@@ -1,4 +1,4 @@
-// The translation corpora of DESIGN.md section 7, prepared from two Bible modules (bible.h):
+// The translation corpora of docs/design.md section 7, prepared from two Bible modules (bible.h):
 // `qkv data kjv-es|web-es|kjv-web` reads both modules, pairs their verses by reference and
 // drops the pairs that are not translations of each other (verse_alignment.h), then writes
 // DIR/NAME/{train,val,test}.tsv: one pair per line, "source<TAB>target" (a tab, carriage

@@ -1,5 +1,5 @@
 // Verse pairs of two Bible modules (translations of each other), and the check that
-// drops pairs that are not (DESIGN.md section 7).
+// drops pairs that are not (docs/design.md section 7).
 //
 // Verses are paired by reference (book, chapter, verse). Verse numbering mostly agrees,
 // but some chapters are shifted by a verse in one module (RV1909 follows the Hebrew

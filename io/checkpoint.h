@@ -1,4 +1,4 @@
-// Checkpoints as HDF5 files (DESIGN.md section 6), readable by h5py:
+// Checkpoints as HDF5 files (docs/design.md section 6), readable by h5py:
 //   /                attributes: format = "qkv-checkpoint", version, step, tokens_seen,
 //                    best_val_loss (text), config (TOML text)
 //   /params/<name>   one dataset per parameter, PyTorch-style dotted names and layouts

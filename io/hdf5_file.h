@@ -1,4 +1,4 @@
-// Hdf5File: tensors in HDF5 files, for checkpoints (DESIGN.md section 6) and the PyTorch
+// Hdf5File: tensors in HDF5 files, for checkpoints (docs/design.md section 6) and the PyTorch
 // fixtures of the parity tests. A thin RAII layer over the HDF5 C API: datasets at
 // slash-separated paths whose names may hold dots ("params/blocks.0.attn.q_proj.weight"),
 // and string / int64 attributes on the root or a group. Every failure is a qkv::Error

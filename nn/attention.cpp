@@ -1,4 +1,4 @@
-// MultiHeadAttention (DESIGN.md section 3), composed from autograd ops: every variant
+// MultiHeadAttention (docs/design.md section 3), composed from autograd ops: every variant
 // is differentiated by the tape. The plain dot-product score (qk separate or shared)
 // runs through the fused scaled_dot_attention op instead (attention dropout included,
 // with the same mask), unless the weights are asked for: one tape entry and one

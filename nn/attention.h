@@ -1,4 +1,4 @@
-// Multi-head attention, self or cross, with every switch of DESIGN.md section 3:
+// Multi-head attention, self or cross, with every switch of docs/design.md section 3:
 // removable q/k/v/o projections, shared or bilinear QK, dot/rbf/cosine/additive
 // scores, grouped-query heads, RoPE, causal and key-padding masks, per-head weights
 // on request, and a key/value cache for incremental decoding.

@@ -1,5 +1,5 @@
 // Typed model configuration: the [model] and [attention] sections of a run's TOML
-// (DESIGN.md section 5), with the defaults documented here. Key names follow nanoGPT.
+// (docs/design.md section 5), with the defaults documented here. Key names follow nanoGPT.
 #pragma once
 #include <cstdint>
 #include <string>

@@ -2,7 +2,7 @@
 // mlp.cpp, blocks.cpp, gpt.cpp, seq2seq.cpp); the tests hold count_parameters(cfg) to
 // model.num_parameters() for every variant, so the two cannot drift apart silently.
 //
-// FLOPs per token for training (forward + backward = 3 x forward), DESIGN.md section 8:
+// FLOPs per token for training (forward + backward = 3 x forward), docs/design.md section 8:
 //   6 x W   W = every weight a token is multiplied through in a matrix product: the
 //           q/k/v/o projections, bilinear matrices, MLP, LM head (tied or not). Embedding
 //           lookups, biases, norms, activations, softmax and masks are not counted: they
@@ -18,7 +18,7 @@
 //             qk bilinear     (x W_h) . m           2 d   (d-wide keys; x W_h itself is
 //                                                   2 d^2 per head per query, counted in W)
 //           so the standard dot attention gives 3 x T x H x 4 dh = 12 T d per layer: the
-//           12 x n_layer x block_size x d of DESIGN.md. GQA shrinks the k/v weights only
+//           12 x n_layer x block_size x d of docs/design.md section 8. GQA shrinks the k/v weights only
 //           (keys and values are shared, scores are still per query head).
 // Seq2seq, per target token, with the source as long as the target (S = T = block_size,
 // one source token per target token): encoder weights and encoder self-attention over S,

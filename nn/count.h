@@ -8,7 +8,7 @@ namespace qkv::nn {
 int64_t count_parameters(const ModelConfig& cfg);
 // Training FLOPs per token (forward + backward = 3x forward): 6 x every weight used in a
 // matrix product (LM head included) plus the attention terms (scores and weighted sum
-// over a full block), following DESIGN.md section 8; variant scores add their own cost.
+// over a full block), following docs/design.md section 8; variant scores add their own cost.
 double training_flops_per_token(const ModelConfig& cfg);
 
 }  // namespace qkv::nn

@@ -1,4 +1,4 @@
-// GPT (decoder-only), DESIGN.md section 4: token embedding, learned / sinusoidal / rotary
+// GPT (decoder-only), docs/design.md section 4: token embedding, learned / sinusoidal / rotary
 // positions, N pre-LN DecoderBlocks, final LayerNorm, LM head tied to the embedding by
 // default. Init normal(0, 0.02); residual projections (attn.o_proj, mlp.proj) scaled by
 // 1/sqrt(2N). Parameter names: wte.weight, wpe.weight, blocks.0.ln_1.weight,

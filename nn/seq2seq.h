@@ -1,4 +1,4 @@
-// Encoder-decoder transformer, DESIGN.md section 4: shared embedding over a joint
+// Encoder-decoder transformer, docs/design.md section 4: shared embedding over a joint
 // vocabulary (also the output layer), positions, encoder blocks (self-attention with
 // the source padding mask), decoder blocks (causal self-attention, cross-attention,
 // MLP; or the merged MAtt sublayer when attention.merged), final LayerNorms,

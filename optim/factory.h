@@ -7,7 +7,7 @@
 
 namespace qkv::optim {
 
-// The [optim] keys an optimizer reads (DESIGN.md section 5); each reads only its own.
+// The [optim] keys an optimizer reads (docs/design.md section 5); each reads only its own.
 struct OptimizerSettings {
   double lr = 1e-3;
   double beta1 = 0.9;         // adam, adamw

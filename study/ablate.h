@@ -1,4 +1,4 @@
-// qkv ablate: the Q/K/V ablation study (DESIGN.md section 3, "Ablation semantics").
+// qkv ablate: the Q/K/V ablation study (docs/design.md section 3, "Ablation semantics").
 // A study is a base run config, a list of variants and a number of seeds. Each variant
 // is a named set of `--set` overrides; each (variant, seed) is an ordinary training run
 // in OUT/<variant>/seed<k>/ with train.seed = base seed + k, so every variant sees the

@@ -456,7 +456,7 @@ TEST_CASE("counting an impossible config fails like building it", "[models]") {
 }
 
 TEST_CASE("training FLOPs per token match hand-computed numbers", "[models]") {
-  // gpt-tiny (DESIGN.md section 8): V 65, block 64, 4 layers, 4 heads, d 128, untied head.
+  // gpt-tiny (docs/design.md section 8): V 65, block 64, 4 layers, 4 heads, d 128, untied head.
   ModelConfig tiny;
   tiny.vocab_size = 65;
   tiny.block_size = 64;

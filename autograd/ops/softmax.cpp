@@ -5,7 +5,7 @@
 //
 // A row whose inputs are all -inf (a fully masked attention row) has no defined
 // softmax (0/0; PyTorch gives NaN). We give softmax 0 and log_softmax -inf there,
-// and a zero gradient: masks never produce NaN (DESIGN.md, section 3).
+// and a zero gradient: masks never produce NaN (docs/design.md section 3).
 // 512-bit vectors for this file's exp/erf-heavy loops: under -march=native GCC prefers
 // 256-bit ones, and the wider ones measured 1.2-1.4x faster here (bench/bench_kernels).
 #if defined(__GNUC__) && !defined(__clang__)
