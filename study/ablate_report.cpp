@@ -8,12 +8,12 @@
 #include <fstream>
 #include <limits>
 #include <map>
-#include <sstream>
 
 #include "base/error.h"
 #include "data/corpus.h"
 #include "data/parallel_corpus.h"
 #include "study/heatmap.h"
+#include "io/csv.h"
 #include "io/plot.h"
 #include "train/metrics.h"
 #include "config/model_io.h"
@@ -42,8 +42,6 @@ std::string grouped(int64_t n) {
   }
   return (n < 0 ? "-" : "") + out;
 }
-
-std::string csv_number(double v) { return std::isfinite(v) ? fmt::format("{:.6g}", v) : ""; }
 
 struct MeanStd {
   double mean = kNaN, std = kNaN;
@@ -134,9 +132,7 @@ std::vector<MetricsRow> read_metrics(const std::string& path) {
   std::vector<MetricsRow> rows;
   for (std::string line; std::getline(in, line);) {
     if (line.empty() || line == kMetricsHeader) continue;
-    std::vector<std::string> f;
-    std::stringstream ss(line);
-    for (std::string field; std::getline(ss, field, ',');) f.push_back(field);
+    std::vector<std::string> f = csv_split(line);
     if (f.size() < 6) f.resize(6);
     try {
       MetricsRow r;
