@@ -9,6 +9,7 @@
 #include <limits>
 #include <map>
 #include <stdexcept>
+#include <tuple>
 
 #include "base/error.h"
 #include "data/corpus.h"
@@ -216,12 +217,8 @@ std::vector<VariantSummary> summarize_runs(const std::vector<std::string>& varia
     s.wall_s = mean_std(wall).mean;
     const Paired d = paired(diffs), db = paired(bleu_diffs);
     s.pairs = d.n;
-    s.diff = d.mean;
-    s.diff_low = d.low;
-    s.diff_high = d.high;
-    s.bleu_diff = db.mean;
-    s.bleu_diff_low = db.low;
-    s.bleu_diff_high = db.high;
+    std::tie(s.diff, s.diff_low, s.diff_high) = std::tuple{d.mean, d.low, d.high};
+    std::tie(s.bleu_diff, s.bleu_diff_low, s.bleu_diff_high) = std::tuple{db.mean, db.low, db.high};
     rows.push_back(s);
   }
   return rows;
