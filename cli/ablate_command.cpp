@@ -1,5 +1,6 @@
 // qkv ablate --config FILE [--variants a,b,c] [--seeds N] [--match none|params|flops]
 //            [--task lm|translation] [--out DIR] [--quick] [--set k=v ...] [--dry-run] [--list]
+// qkv ablate --redraw DIR
 #include <fmt/core.h>
 
 #include "base/error.h"
@@ -11,7 +12,7 @@ namespace qkv::cli {
 
 namespace {
 struct AblateArgs {
-  std::string config, match, task, out;
+  std::string config, match, task, out, redraw;
   std::vector<std::string> variants, sets;
   int64_t seeds = 0;
   bool quick = false, quiet = false, dry_run = false, list = false;
@@ -58,7 +59,13 @@ Runner add_ablate_command(CLI::App& app) {
   sub->add_flag("--dry-run", a->dry_run, "print the plan (sizes, matched mlp_hidden) and stop before training");
   sub->add_flag("--list", a->list, "list the variants and exit");
   sub->add_flag("--quiet", a->quiet, "no progress lines");
+  sub->add_option("--redraw", a->redraw, "draw DIR/results.png again from DIR/runs.csv alone (no config, no training)");
   return [a] {
+    if (!a->redraw.empty()) {
+      const std::string png = redraw_forest_plot(a->redraw);
+      fmt::print("{}\n", png.empty() ? "gnuplot not found: no picture" : "differences from full: " + png);
+      return 0;
+    }
     StudyConfig sc;
     if (!a->config.empty()) sc = load_study_config(a->config);
     if (a->list) {
@@ -93,6 +100,7 @@ Runner add_ablate_command(CLI::App& app) {
     fmt::print("\n{}\n", results_table(summarize(plan, result)));
     fmt::print("runs: {} trained, {} resumed, {} finished before (skipped)\n", result.trained, result.resumed, result.skipped);
     fmt::print("report: {} and {} (per run: {})\n", files.md, files.csv, files.runs_csv);
+    if (!files.forest.empty()) fmt::print("differences from full: {}\n", files.forest);
     if (!files.curves.empty()) fmt::print("loss curves: {}\n", files.curves);
     else if (!result.runs.empty()) fmt::print("loss curves: gnuplot not found; the data is in {}/<variant>/metrics-mean.csv\n", plan.out);
     if (!files.attention.empty())

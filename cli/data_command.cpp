@@ -18,13 +18,6 @@ struct DataArgs {
   bool force = false;
 };
 
-std::string dataset_names() {
-  std::string names;
-  for (const data::BibleModule& m : data::bible_modules()) names += (names.empty() ? "" : ", ") + m.name;
-  for (const data::ParallelDatasetInfo& d : data::parallel_datasets()) names += ", " + d.name;
-  return names;
-}
-
 void print_preparation(const std::string& dir, bool cached, double seconds, const char* what) {
   if (cached)
     fmt::print("{} is already prepared: reusing it (--force prepares it again)\n", dir);
@@ -76,7 +69,7 @@ int run_data(const DataArgs& args) {
     return 0;
   }
   const data::BibleModule* m = data::find_bible_module(args.name);
-  if (!m) fail("data: unknown dataset '{}' (known: {})", args.name, dataset_names());
+  if (!m) fail("data: unknown dataset '{}' (known: {}, {})", args.name, data::bible_names(), data::parallel_dataset_names());
   data::PreparedDataset ds = data::prepare_dataset(args.name, dir, args.force);
   fmt::print("{}: {}; SWORD module {} from package {}\n", m->name, m->description, m->module, m->package);
   print_preparation(ds.dir, ds.cached, seconds(), "one verse per line");

@@ -5,7 +5,6 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <set>
 
 #include "base/error.h"
@@ -13,7 +12,6 @@
 #include "data/utf8.h"
 
 namespace qkv::data {
-namespace fs = std::filesystem;
 
 namespace {
 
@@ -39,22 +37,20 @@ ProgramOutput run_program(const std::string& command) {
   return r;
 }
 
+// A split's counts, as the manifest records them ("train_verses") and total() sums them.
+constexpr std::array<SplitCounter<SplitStats>, 4> kSplitCounters = {{{"books", &SplitStats::books},
+                                                                    {"verses", &SplitStats::verses},
+                                                                    {"chars", &SplitStats::chars},
+                                                                    {"bytes", &SplitStats::bytes}}};
+
 // The earlier preparation in `dir`, when its manifest is current and every file has the
 // size the manifest recorded.
-bool load_cached(const fs::path& dir, PreparedDataset& ds) {
-  Manifest kv = read_manifest(dir.string());
-  if (manifest_int(kv, "format") != kFormatVersion) return false;
-  for (size_t s = 0; s < kSplitNames.size(); ++s) {
-    std::string split = kSplitNames[s];
-    SplitStats& st = ds.splits[s];
-    st.books = manifest_int(kv, split + "_books");
-    st.verses = manifest_int(kv, split + "_verses");
-    st.chars = manifest_int(kv, split + "_chars");
-    st.bytes = manifest_int(kv, split + "_bytes");
-    if (st.verses < 0 || !file_has_size((dir / (split + ".txt")).string(), st.bytes) ||
-        !fs::exists(dir / (split + ".ref")))
-      return false;
-  }
+bool load_cached(const std::string& dir, PreparedDataset& ds) {
+  Manifest kv = read_manifest(dir);
+  if (manifest_int(kv, "format") != kFormatVersion ||
+      !read_counters(kv, split_counters(ds.splits, kSplitNames, kSplitCounters)) ||
+      !split_files_complete(dir, ds.splits, kSplitNames, ".txt"))
+    return false;
   ds.distinct_chars = manifest_int(kv, "distinct_chars");
   return ds.distinct_chars > 0;
 }
@@ -81,15 +77,11 @@ std::string readme_text(const BibleModule& m, const PreparedDataset& ds) {
   return s;
 }
 
-std::string manifest_text(const BibleModule& m, const PreparedDataset& ds) {
+std::string manifest_text(const BibleModule& m, PreparedDataset ds) {
   std::string s = "# qkv dataset manifest, written last: the preparation below is complete.\n";
   s += fmt::format("format = {}\nname = {}\nmodule = {}\npackage = {}\n", kFormatVersion, m.name, m.module, m.package);
   s += fmt::format("split = by book; {}\n", book_split_description());
-  for (size_t i = 0; i < kSplitNames.size(); ++i) {
-    const SplitStats& st = ds.splits[i];
-    s += fmt::format("{0}_books = {1}\n{0}_verses = {2}\n{0}_chars = {3}\n{0}_bytes = {4}\n", kSplitNames[i], st.books,
-                     st.verses, st.chars, st.bytes);
-  }
+  s += manifest_lines(split_counters(ds.splits, kSplitNames, kSplitCounters));
   s += fmt::format("distinct_chars = {}\n", ds.distinct_chars);
   return s;
 }
@@ -145,15 +137,12 @@ std::vector<Verse> read_sword_module(const BibleModule& m, const std::string& mo
   return verses;
 }
 
-SplitStats PreparedDataset::total() const {
-  SplitStats t;
-  for (const SplitStats& s : splits) {
-    t.books += s.books;
-    t.verses += s.verses;
-    t.chars += s.chars;
-    t.bytes += s.bytes;
-  }
-  return t;
+SplitStats PreparedDataset::total() const { return sum_splits(splits, kSplitCounters); }
+
+std::string bible_names() {
+  std::string known;
+  for (const BibleModule& b : bible_modules()) known += (known.empty() ? "" : ", ") + b.name;
+  return known;
 }
 
 std::string default_data_dir() {
@@ -164,19 +153,9 @@ std::string default_data_dir() {
 PreparedDataset prepare_dataset(const std::string& name, const std::string& data_dir, bool force,
                                 const std::string& mod2imp) {
   const BibleModule* m = find_bible_module(name);
-  if (!m) {
-    std::string known;
-    for (const BibleModule& b : bible_modules()) known += (known.empty() ? "" : ", ") + b.name;
-    fail("data: unknown dataset '{}' (known: {})", name, known);
-  }
+  if (!m) fail("data: unknown dataset '{}' (known: {})", name, bible_names());
   PreparedDataset ds;
-  ds.name = name;
-  fs::path dir = fs::path(data_dir) / name;
-  ds.dir = dir.string();
-  if (!force && load_cached(dir, ds)) {
-    ds.cached = true;
-    return ds;
-  }
+  if (reuse_preparation(ds, name, data_dir, force, load_cached)) return ds;
 
   std::vector<Verse> verses = read_sword_module(*m, mod2imp);
   std::array<std::string, 3> text, refs;

@@ -33,6 +33,8 @@ struct BibleModule {
 const std::vector<BibleModule>& bible_modules();
 // nullptr when `name` is not one of them.
 const BibleModule* find_bible_module(std::string_view name);
+// "kjv, web, sparv": their names, for messages.
+std::string bible_names();
 
 enum class Split { train = 0, val = 1, test = 2 };
 constexpr std::array<const char*, 3> kSplitNames = {"train", "val", "test"};

@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "base/error.h"
+#include "data/dataset_folder.h"
 #include "data/text_file.h"
 #include "data/utf8.h"
 
@@ -45,23 +46,16 @@ Corpus split_text(std::string text, double val_fraction) {
 
 Corpus load_corpus(const std::string& spec, const std::string& data_dir) {
   QKV_CHECK(!spec.empty(), "corpus: no corpus given (a dataset name such as kjv, or a path to a text file)");
-  if (find_bible_module(spec)) {
-    PreparedDataset ds = prepare_dataset(spec, data_dir);
-    Corpus c = load_split_dir(ds.dir, spec);
-    c.origin = ds.dir + (ds.cached ? " (cached)" : " (prepared now)");
-    return c;
-  }
+  if (find_bible_module(spec))
+    return load_prepared([&] { return prepare_dataset(spec, data_dir); },
+                         [&](const std::string& dir) { return load_split_dir(dir, spec); });
   std::error_code ec;
   if (fs::is_directory(spec, ec)) {
     Corpus c = load_split_dir(spec, spec);
     c.origin = spec;
     return c;
   }
-  if (!fs::exists(spec, ec)) {
-    std::string known;
-    for (const BibleModule& m : bible_modules()) known += (known.empty() ? "" : ", ") + m.name;
-    fail("corpus: no such file: {} (nor a dataset name: {})", spec, known);
-  }
+  if (!fs::exists(spec, ec)) fail("corpus: no such file: {} (nor a dataset name: {})", spec, bible_names());
   std::string text = read_text_file(spec);
   check_not_empty(text, spec);
   Corpus c = split_text(std::move(text));

@@ -43,6 +43,18 @@ bool file_has_size(const std::string& path, int64_t bytes) {
   return !ec && static_cast<int64_t>(size) == bytes;
 }
 
+std::string manifest_lines(const ManifestCounters& counters) {
+  std::string s;
+  for (const auto& [key, value] : counters) s += fmt::format("{} = {}\n", key, *value);
+  return s;
+}
+
+bool read_counters(const Manifest& manifest, const ManifestCounters& counters) {
+  for (const auto& [key, value] : counters)
+    if ((*value = manifest_int(manifest, key)) < 0) return false;
+  return true;
+}
+
 std::string write_dataset_folder(const std::string& data_dir, const std::string& name,
                                  const std::vector<NamedText>& files, const std::string& manifest) {
   fs::path dir = fs::path(data_dir) / name;

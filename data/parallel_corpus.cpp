@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "base/error.h"
+#include "data/dataset_folder.h"
 #include "data/text_file.h"
 
 namespace qkv::data {
@@ -115,19 +116,13 @@ ParallelCorpus load_parallel_corpus(const std::string& spec, const std::string& 
         "corpus: {} is a text corpus of one language; translation trains on sentence pairs (kjv-es, web-es, kjv-web, "
         "a TSV file, or a folder with train.tsv and val.tsv)",
         spec);
-  if (is_parallel_dataset(spec)) {
-    PreparedParallelDataset ds = prepare_parallel_dataset(spec, data_dir);
-    ParallelCorpus c = load_folder(ds.dir, spec);
-    c.origin = ds.dir + (ds.cached ? " (cached)" : " (prepared now)");
-    return c;
-  }
+  if (is_parallel_dataset(spec))
+    return load_prepared([&] { return prepare_parallel_dataset(spec, data_dir); },
+                         [&](const std::string& dir) { return load_folder(dir, spec); });
   std::error_code ec;
   if (fs::is_directory(spec, ec)) return load_folder(spec, spec);
-  if (!fs::exists(spec, ec)) {
-    std::string known;
-    for (const ParallelDatasetInfo& d : parallel_datasets()) known += (known.empty() ? "" : ", ") + d.name;
-    fail("corpus: no such file: {} (nor a parallel dataset name: {})", spec, known);
-  }
+  if (!fs::exists(spec, ec))
+    fail("corpus: no such file: {} (nor a parallel dataset name: {})", spec, parallel_dataset_names());
   ParallelCorpus c = split_last_tenth(read_tsv(spec), spec);
   c.name = spec;
   c.origin = spec + " (last 10% is validation)";

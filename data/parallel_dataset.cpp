@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <map>
 #include <set>
 #include <utility>
@@ -14,7 +13,6 @@
 #include "data/verse_alignment.h"
 
 namespace qkv::data {
-namespace fs = std::filesystem;
 
 namespace {
 
@@ -82,18 +80,16 @@ PairFilterStats filter_stats(const VerseAlignment& a) {
   return f;
 }
 
+// A split's counts, as the manifest records them ("train_pairs") and total() sums them.
+constexpr std::array<SplitCounter<ParallelSplitStats>, 5> kSplitCounters = {{{"books", &ParallelSplitStats::books},
+                                                                            {"pairs", &ParallelSplitStats::pairs},
+                                                                            {"src_chars", &ParallelSplitStats::src_chars},
+                                                                            {"tgt_chars", &ParallelSplitStats::tgt_chars},
+                                                                            {"bytes", &ParallelSplitStats::bytes}}};
+
 // The manifest's numbers, written and read back through this one list.
-std::vector<std::pair<std::string, int64_t*>> manifest_counters(PreparedParallelDataset& ds) {
-  std::vector<std::pair<std::string, int64_t*>> c;
-  for (size_t s = 0; s < kSplitNames.size(); ++s) {
-    std::string split = kSplitNames[s];
-    ParallelSplitStats& st = ds.splits[s];
-    c.insert(c.end(), {{split + "_books", &st.books},
-                       {split + "_pairs", &st.pairs},
-                       {split + "_src_chars", &st.src_chars},
-                       {split + "_tgt_chars", &st.tgt_chars},
-                       {split + "_bytes", &st.bytes}});
-  }
+ManifestCounters manifest_counters(PreparedParallelDataset& ds) {
+  ManifestCounters c = split_counters(ds.splits, kSplitNames, kSplitCounters);
   PairFilterStats& f = ds.filter;
   c.insert(c.end(), {{"paired", &f.paired},
                      {"source_only", &f.source_only},
@@ -125,16 +121,11 @@ std::vector<std::string> split_list(const std::string& s, std::string_view sep) 
 
 // The earlier preparation in `dir`, when its manifest is current and every file has the
 // size the manifest recorded.
-bool load_cached(const fs::path& dir, PreparedParallelDataset& ds) {
-  Manifest kv = read_manifest(dir.string());
-  if (manifest_int(kv, "format") != kFormatVersion) return false;
-  for (auto& [key, value] : manifest_counters(ds))
-    if ((*value = manifest_int(kv, key)) < 0) return false;
-  for (size_t s = 0; s < kSplitNames.size(); ++s) {
-    std::string split = kSplitNames[s];
-    if (!file_has_size((dir / (split + ".tsv")).string(), ds.splits[s].bytes) || !fs::exists(dir / (split + ".ref")))
-      return false;
-  }
+bool load_cached(const std::string& dir, PreparedParallelDataset& ds) {
+  Manifest kv = read_manifest(dir);
+  if (manifest_int(kv, "format") != kFormatVersion || !read_counters(kv, manifest_counters(ds)) ||
+      !split_files_complete(dir, ds.splits, kSplitNames, ".tsv"))
+    return false;
   ds.filter.dropped_chapters = split_list(kv["dropped_chapters"], ", ");
   return true;
 }
@@ -147,7 +138,7 @@ std::string manifest_text(const ParallelDatasetInfo& d, PreparedParallelDataset 
   s += fmt::format("source = {} ({}, {})\ntarget = {} ({}, {})\n", src.name, src.module, src.package, tgt.name,
                    tgt.module, tgt.package);
   s += fmt::format("check = {}\nsplit = by book; {}\n", check_description(d), book_split_description());
-  for (auto& [key, value] : manifest_counters(ds)) s += fmt::format("{} = {}\n", key, *value);
+  s += manifest_lines(manifest_counters(ds));
   s += fmt::format("dropped_chapters = {}\n", join(ds.filter.dropped_chapters, ", "));
   return s;
 }
@@ -208,16 +199,12 @@ const ParallelDatasetInfo* find_parallel_dataset(std::string_view name) {
 
 bool is_parallel_dataset(std::string_view name) { return find_parallel_dataset(name) != nullptr; }
 
-ParallelSplitStats PreparedParallelDataset::total() const {
-  ParallelSplitStats t;
-  for (const ParallelSplitStats& s : splits) {
-    t.books += s.books;
-    t.pairs += s.pairs;
-    t.src_chars += s.src_chars;
-    t.tgt_chars += s.tgt_chars;
-    t.bytes += s.bytes;
-  }
-  return t;
+ParallelSplitStats PreparedParallelDataset::total() const { return sum_splits(splits, kSplitCounters); }
+
+std::string parallel_dataset_names() {
+  std::vector<std::string> known;
+  for (const ParallelDatasetInfo& p : parallel_datasets()) known.push_back(p.name);
+  return join(known, ", ");
 }
 
 std::string check_description(const ParallelDatasetInfo& d) {
@@ -241,19 +228,9 @@ std::string check_description(const ParallelDatasetInfo& d) {
 PreparedParallelDataset prepare_parallel_dataset(const std::string& name, const std::string& data_dir, bool force,
                                                  const std::string& mod2imp) {
   const ParallelDatasetInfo* d = find_parallel_dataset(name);
-  if (!d) {
-    std::vector<std::string> known;
-    for (const ParallelDatasetInfo& p : parallel_datasets()) known.push_back(p.name);
-    fail("data: unknown parallel dataset '{}' (known: {})", name, join(known, ", "));
-  }
+  if (!d) fail("data: unknown parallel dataset '{}' (known: {})", name, parallel_dataset_names());
   PreparedParallelDataset ds;
-  ds.name = name;
-  fs::path dir = fs::path(data_dir) / name;
-  ds.dir = dir.string();
-  if (!force && load_cached(dir, ds)) {
-    ds.cached = true;
-    return ds;
-  }
+  if (reuse_preparation(ds, name, data_dir, force, load_cached)) return ds;
 
   ModuleReader modules(mod2imp);
   VerseAlignment alignment = align(*d, modules);

@@ -52,6 +52,8 @@ const std::vector<ParallelDatasetInfo>& parallel_datasets();
 // nullptr when `name` is not one of them.
 const ParallelDatasetInfo* find_parallel_dataset(std::string_view name);
 bool is_parallel_dataset(std::string_view name);
+// "kjv-es, web-es, kjv-web": their names, for messages.
+std::string parallel_dataset_names();
 
 struct ParallelSplitStats {
   int64_t books = 0, pairs = 0;

@@ -8,12 +8,15 @@
 #include <fstream>
 #include <limits>
 #include <map>
-#include <sstream>
+#include <stdexcept>
+#include <tuple>
 
 #include "base/error.h"
 #include "data/corpus.h"
 #include "data/parallel_corpus.h"
+#include "study/forest_plot.h"
 #include "study/heatmap.h"
+#include "io/csv.h"
 #include "io/plot.h"
 #include "train/metrics.h"
 #include "config/model_io.h"
@@ -43,8 +46,6 @@ std::string grouped(int64_t n) {
   return (n < 0 ? "-" : "") + out;
 }
 
-std::string csv_number(double v) { return std::isfinite(v) ? fmt::format("{:.6g}", v) : ""; }
-
 struct MeanStd {
   double mean = kNaN, std = kNaN;
 };
@@ -61,6 +62,24 @@ MeanStd mean_std(const std::vector<double>& x) {
   for (double v : x) ss += (v - m.mean) * (v - m.mean);
   m.std = std::sqrt(ss / static_cast<double>(x.size() - 1));
   return m;
+}
+
+struct Paired {
+  int64_t n = 0;
+  double mean = kNaN, low = kNaN, high = kNaN;  // low, high: NaN for fewer than two pairs
+};
+
+// Paired differences d_k = x(variant, seed k) - x(full, seed k): their mean and
+// mean +- t(0.975, n - 1) sd / sqrt(n).
+Paired paired(const std::vector<double>& d) {
+  const MeanStd m = mean_std(d);
+  Paired p;
+  p.n = static_cast<int64_t>(d.size());
+  p.mean = m.mean;
+  const double half = p.n >= 2 ? t_quantile_975(p.n - 1) * m.std / std::sqrt(static_cast<double>(p.n)) : kNaN;
+  p.low = p.mean - half;
+  p.high = p.mean + half;
+  return p;
 }
 
 // Every variant's loss curves averaged over its finished seeds, step by step (a step
@@ -134,9 +153,7 @@ std::vector<MetricsRow> read_metrics(const std::string& path) {
   std::vector<MetricsRow> rows;
   for (std::string line; std::getline(in, line);) {
     if (line.empty() || line == kMetricsHeader) continue;
-    std::vector<std::string> f;
-    std::stringstream ss(line);
-    for (std::string field; std::getline(ss, field, ',');) f.push_back(field);
+    std::vector<std::string> f = csv_split(line);
     if (f.size() < 6) f.resize(6);
     try {
       MetricsRow r;
@@ -165,22 +182,16 @@ double t_quantile_975(int64_t df) {
   return z + (z * z * z + z) / (4 * n) + (5 * std::pow(z, 5) + 16 * z * z * z + 3 * z) / (96 * n * n);
 }
 
-std::vector<VariantSummary> summarize(const StudyPlan& plan, const StudyResult& result) {
-  std::map<int64_t, double> full;  // seed index -> loss of `full`
+std::vector<VariantSummary> summarize_runs(const std::vector<std::string>& variants, const StudyResult& result) {
+  std::map<int64_t, const RunOutcome*> full;  // seed index -> the run of `full`
   for (const RunOutcome& r : result.runs)
-    if (r.variant == "full") full[r.seed_index] = r.val_loss;
+    if (r.variant == "full") full[r.seed_index] = &r;
 
   std::vector<VariantSummary> rows;
-  for (const PlannedVariant& p : plan.variants) {
+  for (const std::string& name : variants) {
     VariantSummary s;
-    s.name = p.variant.name;
-    s.overrides = p.variant.text();
-    s.mlp_hidden = p.config.model.hidden();
-    s.parameters = p.parameters;
-    s.flops_per_token = p.flops_per_token;
-    s.param_gap = static_cast<double>(p.parameters - plan.base_parameters) / static_cast<double>(plan.base_parameters);
-    s.flops_gap = (p.flops_per_token - plan.base_flops_per_token) / plan.base_flops_per_token;
-    std::vector<double> loss, diffs, tok, wall, bleu, chrf;
+    s.name = name;
+    std::vector<double> loss, diffs, bleu_diffs, tok, wall, bleu, chrf;
     for (const RunOutcome& r : result.runs) {
       if (r.variant != s.name) continue;
       loss.push_back(r.val_loss);
@@ -188,10 +199,13 @@ std::vector<VariantSummary> summarize(const StudyPlan& plan, const StudyResult& 
       chrf.push_back(r.chrf);
       tok.push_back(r.tokens_per_s);
       wall.push_back(r.wall_s);
-      if (auto f = full.find(r.seed_index); f != full.end()) diffs.push_back(r.val_loss - f->second);
+      if (auto f = full.find(r.seed_index); f != full.end()) {
+        diffs.push_back(r.val_loss - f->second->val_loss);
+        if (std::isfinite(r.bleu) && std::isfinite(f->second->bleu)) bleu_diffs.push_back(r.bleu - f->second->bleu);
+      }
     }
     s.runs = static_cast<int64_t>(loss.size());
-    const MeanStd l = mean_std(loss), d = mean_std(diffs);
+    const MeanStd l = mean_std(loss);
     s.loss_mean = l.mean;
     s.loss_std = l.std;
     s.perplexity = std::exp(l.mean);
@@ -201,12 +215,28 @@ std::vector<VariantSummary> summarize(const StudyPlan& plan, const StudyResult& 
     s.chrf_mean = mean_std(chrf).mean;
     s.tokens_per_s = mean_std(tok).mean;
     s.wall_s = mean_std(wall).mean;
-    s.pairs = static_cast<int64_t>(diffs.size());
-    s.diff = d.mean;
-    const double half = s.pairs >= 2 ? t_quantile_975(s.pairs - 1) * d.std / std::sqrt(static_cast<double>(s.pairs)) : kNaN;
-    s.diff_low = s.diff - half;
-    s.diff_high = s.diff + half;
+    const Paired d = paired(diffs), db = paired(bleu_diffs);
+    s.pairs = d.n;
+    std::tie(s.diff, s.diff_low, s.diff_high) = std::tuple{d.mean, d.low, d.high};
+    std::tie(s.bleu_diff, s.bleu_diff_low, s.bleu_diff_high) = std::tuple{db.mean, db.low, db.high};
     rows.push_back(s);
+  }
+  return rows;
+}
+
+std::vector<VariantSummary> summarize(const StudyPlan& plan, const StudyResult& result) {
+  std::vector<std::string> names;
+  for (const PlannedVariant& p : plan.variants) names.push_back(p.variant.name);
+  std::vector<VariantSummary> rows = summarize_runs(names, result);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const PlannedVariant& p = plan.variants[i];
+    VariantSummary& s = rows[i];
+    s.overrides = p.variant.text();
+    s.mlp_hidden = p.config.model.hidden();
+    s.parameters = p.parameters;
+    s.flops_per_token = p.flops_per_token;
+    s.param_gap = static_cast<double>(p.parameters - plan.base_parameters) / static_cast<double>(plan.base_parameters);
+    s.flops_gap = (p.flops_per_token - plan.base_flops_per_token) / plan.base_flops_per_token;
   }
   return rows;
 }
@@ -245,14 +275,15 @@ void write_results_csv(const std::string& path, const std::vector<VariantSummary
   QKV_CHECK(static_cast<bool>(out), "ablate: cannot write {}", path);
   out << "variant,overrides,mlp_hidden,parameters,param_gap,flops_per_token,flops_gap,seeds,val_loss_mean,"
          "val_loss_std,diff_vs_full,diff_ci_low,diff_ci_high,perplexity,bleu_mean,bleu_std,chrf_mean,tokens_per_s,"
-         "wall_s\n";
+         "wall_s,bleu_diff_vs_full,bleu_diff_ci_low,bleu_diff_ci_high\n";
   for (const VariantSummary& s : rows)
-    out << fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", csv_field(s.name),
+    out << fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", csv_field(s.name),
                        csv_field(s.overrides), s.mlp_hidden, s.parameters, csv_number(s.param_gap),
                        csv_number(s.flops_per_token), csv_number(s.flops_gap), s.runs, csv_number(s.loss_mean),
                        csv_number(s.loss_std), csv_number(s.diff), csv_number(s.diff_low), csv_number(s.diff_high),
                        csv_number(s.perplexity), csv_number(s.bleu_mean), csv_number(s.bleu_std),
-                       csv_number(s.chrf_mean), csv_number(s.tokens_per_s), csv_number(s.wall_s));
+                       csv_number(s.chrf_mean), csv_number(s.tokens_per_s), csv_number(s.wall_s),
+                       csv_number(s.bleu_diff), csv_number(s.bleu_diff_low), csv_number(s.bleu_diff_high));
 }
 
 void write_runs_csv(const std::string& path, const StudyResult& result) {
@@ -296,6 +327,25 @@ constexpr const char* kReading =
     "- **tokens/s**: training tokens over training time (evaluation excluded), mean over seeds; **wall s/run**: "
     "the whole run, evaluation and checkpoints included.\n";
 
+constexpr const char* kForestPlot = "results.png";
+
+std::string forest_title(const std::string& out) { return "qkv ablate: " + out + ", each variant against full"; }
+
+// results.md's first picture, or why there is none.
+std::string forest_markdown(const std::string& png, const std::vector<VariantSummary>& rows) {
+  if (!png.empty())
+    return fmt::format(
+        "![the difference of every variant from full, with its paired 95% interval]({})\n\n"
+        "Each variant against `full`: the dot is the mean over seeds of the paired difference, the bar its 95% "
+        "interval (the Δ column below); a bar clear of the dashed line at 0 is a difference the seeds agree on. "
+        "Best first.\n\n",
+        kForestPlot);
+  const bool compared = std::any_of(rows.begin(), rows.end(), [](const VariantSummary& s) {
+    return s.name != "full" && std::isfinite(s.diff);
+  });
+  return compared ? "gnuplot was not found: no picture of the differences from full; they are in results.csv.\n\n" : "";
+}
+
 }  // namespace
 
 ReportFiles write_report(const StudyPlan& plan, const StudyResult& result, const std::string& data_dir) {
@@ -308,6 +358,8 @@ ReportFiles write_report(const StudyPlan& plan, const StudyResult& result, const
   const std::vector<VariantSummary> rows = summarize(plan, result);
   write_results_csv(files.csv, rows);
   write_runs_csv(files.runs_csv, result);
+  const std::string forest = (fs::path(plan.out) / kForestPlot).string();
+  if (write_forest_plot(rows, forest, forest_title(plan.out))) files.forest = forest;
 
   std::vector<std::pair<std::string, std::string>> curves;
   for (const PlannedVariant& p : plan.variants)
@@ -335,8 +387,8 @@ ReportFiles write_report(const StudyPlan& plan, const StudyResult& result, const
 
   std::ofstream md(files.md);
   QKV_CHECK(static_cast<bool>(md), "ablate: cannot write {}", files.md);
-  md << "# qkv ablate: " << plan.out << "\n\n" << study_header(plan, result) << results_table(rows) << "\n"
-     << kReading << "\n## Loss curves\n\n";
+  md << "# qkv ablate: " << plan.out << "\n\n" << study_header(plan, result) << forest_markdown(files.forest, rows)
+     << results_table(rows) << "\n" << kReading << "\n## Loss curves\n\n";
   if (!files.curves.empty()) md << "![loss curves](loss_curves.png)\n\nMean over seeds, step by step; the data is in <variant>/metrics-mean.csv.\n";
   else if (curves.empty()) md << "No finished runs yet.\n";
   else md << "gnuplot was not found: no picture. The curves (mean over seeds) are in <variant>/metrics-mean.csv.\n";
@@ -351,6 +403,51 @@ ReportFiles write_report(const StudyPlan& plan, const StudyResult& result, const
   if (!files.attention.empty() && fs::path(files.attention.front()).extension() == ".csv")
     md << "\ngnuplot was not found: the maps are written as CSV matrices.\n";
   return files;
+}
+
+StudyResult read_runs_csv(const std::string& path) {
+  std::ifstream in(path);
+  QKV_CHECK(static_cast<bool>(in), "ablate: cannot read {}", path);
+  // By the header's names: runs.csv of older versions has no bleu and chrf columns.
+  std::string line;
+  std::getline(in, line);
+  const std::vector<std::string> header = csv_split(line);
+  auto column = [&](const std::string& name) {
+    return static_cast<size_t>(std::find(header.begin(), header.end(), name) - header.begin());
+  };
+  const size_t variant = column("variant"), seed_index = column("seed_index"), seed = column("seed"),
+               loss = column("val_loss"), bleu = column("bleu"), chrf = column("chrf"), tok = column("tokens_per_s"),
+               wall = column("wall_s");
+  QKV_CHECK(std::max({variant, seed_index, seed, loss}) < header.size(),
+            "ablate: {} is not a runs.csv: its header '{}' lacks variant, seed_index, seed or val_loss", path, line);
+  StudyResult result;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    const std::vector<std::string> f = csv_split(line);
+    auto number = [&](size_t i) { return i < f.size() && !f[i].empty() ? std::stod(f[i]) : kNaN; };
+    try {
+      if (f.size() != header.size()) throw std::invalid_argument("not one field a column");
+      RunOutcome r{f[variant], std::stoll(f[seed_index]), std::stoll(f[seed]), number(loss), number(tok), number(wall)};
+      r.how = RunOutcome::How::skipped;
+      r.bleu = number(bleu);
+      r.chrf = number(chrf);
+      result.runs.push_back(r);
+    } catch (const std::exception&) {
+      fail("ablate: {}: cannot read the run line '{}'", path, line);
+    }
+  }
+  return result;
+}
+
+std::string redraw_forest_plot(const std::string& dir) {
+  const StudyResult result = read_runs_csv((fs::path(dir) / "runs.csv").string());
+  std::vector<std::string> variants;  // in the order of the plan, as the runs were listed
+  for (const RunOutcome& r : result.runs)
+    if (std::find(variants.begin(), variants.end(), r.variant) == variants.end()) variants.push_back(r.variant);
+  QKV_CHECK(std::find(variants.begin(), variants.end(), "full") != variants.end(),
+            "ablate: {} has no run of full, the variant the others are compared with", dir);
+  const std::string png = (fs::path(dir) / kForestPlot).string();
+  return write_forest_plot(summarize_runs(variants, result), png, forest_title(dir)) ? png : "";
 }
 
 }  // namespace qkv

@@ -6,6 +6,8 @@
 //                                     greedy translations of the validation split),
 //                                     tokens/s, wall time
 //   OUT/runs.csv                      one row per (variant, seed)
+//   OUT/results.png                   the forest plot: each variant's paired delta vs full
+//                                     with its 95% interval (translation: and delta BLEU)
 //   OUT/loss_curves.png               every variant's loss curves, averaged over seeds
 //                                     (OUT/<variant>/metrics-mean.csv: the data, and the
 //                                     fallback without gnuplot)
@@ -47,21 +49,34 @@ struct VariantSummary {
   double diff = 0, diff_low = 0, diff_high = 0;  // NaN where undefined
   double perplexity = 0;                          // exp(loss_mean)
   double bleu_mean = 0, bleu_std = 0, chrf_mean = 0;  // NaN for language models
+  // BLEU(variant, seed) - BLEU(full, seed), paired as the loss is; NaN for language models.
+  double bleu_diff = 0, bleu_diff_low = 0, bleu_diff_high = 0;
   double tokens_per_s = 0, wall_s = 0;            // means over seeds
 };
 
 std::vector<VariantSummary> summarize(const StudyPlan& plan, const StudyResult& result);
+// The same statistics from the runs alone, one row per name in `variants` (no sizes: the
+// plan's columns stay 0); what summarize() adds the plan to.
+std::vector<VariantSummary> summarize_runs(const std::vector<std::string>& variants, const StudyResult& result);
 // The markdown table of results.md (also what the command prints); BLEU and chrF
 // columns when the rows have them.
 std::string results_table(const std::vector<VariantSummary>& rows);
 
 struct ReportFiles {
   std::string csv, md, runs_csv;
+  std::string forest;  // results.png, or "" without gnuplot (then results.csv holds the numbers)
   std::string curves;  // the PNG, or "" without gnuplot (then see the metrics-mean.csv files)
   std::vector<std::string> attention;  // .png, or .csv without gnuplot
 };
 
 // Writes everything above. data_dir: where the corpus is cached ("" = the default).
 ReportFiles write_report(const StudyPlan& plan, const StudyResult& result, const std::string& data_dir = "");
+
+// The runs of a study as runs.csv lists them (how each was run is not recorded: "skipped").
+StudyResult read_runs_csv(const std::string& path);
+
+// Draws DIR/results.png again from DIR/runs.csv alone (no config, no checkpoints: for a
+// study whose runs are gone). Returns its path, or "" without gnuplot.
+std::string redraw_forest_plot(const std::string& dir);
 
 }  // namespace qkv

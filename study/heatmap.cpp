@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "autograd/tape.h"
+#include "io/csv.h"
 #include "io/plot.h"
 #include "infer/translate.h"
 
@@ -61,13 +62,6 @@ void write_csv(const std::vector<double>& m, int64_t T, int64_t S, const std::ve
 }
 
 }  // namespace
-
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
 
 std::string token_label(const std::string& text) {
   std::string out;

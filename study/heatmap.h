@@ -13,10 +13,6 @@
 
 namespace qkv {
 
-
-// A CSV field: quoted (quotes doubled) when it holds a comma, a quote or a newline.
-std::string csv_field(const std::string& s);
-
 // A token as an axis label: spaces, newlines and tabs made visible ("·", "↵", "→").
 std::string token_label(const std::string& text);
 

@@ -23,12 +23,25 @@ check "no NaN losses" bash -c "! grep -qi nan '$study/results.csv'"
 if command -v gnuplot > /dev/null; then
   check "loss curves drawn" test -s "$study/loss_curves.png"
   check "attention maps drawn" test -s "$study/no_q/attn/layer0-head1.png"
+  check "forest plot drawn" test -s "$study/results.png"
+  check "results.md shows the forest plot" grep -q "(results.png)" "$study/results.md"
+  rm "$study/results.png"
+  "$QKV" ablate --redraw "$study" > "$dir/redraw.txt" 2>&1
+  check "--redraw draws results.png from runs.csv" test -s "$study/results.png"
 fi
 
 "$QKV" ablate --config "$dir/tiny.toml" --quick --variants full,no_q,no_o --seeds 1 --match params \
   --out "$study" --quiet > "$dir/again.txt" 2>&1
 check "rerun exits 0" test $? -eq 0
 check "rerun trains nothing" grep -q "0 trained, 0 resumed, 3 finished before" "$dir/again.txt"
+
+# Without gnuplot the report is the CSV files, and results.md says so.
+env PATH=/nonexistent "$QKV" ablate --config "$dir/tiny.toml" --quick --variants full,no_q,no_o --seeds 1 \
+  --match params --out "$study" --quiet > "$dir/plain.txt" 2>&1
+check "rerun without gnuplot exits 0" test $? -eq 0
+check "results.md: no forest plot without gnuplot" grep -q "gnuplot was not found: no picture of the differences" \
+  "$study/results.md"
+check "results.csv keeps the differences" grep -q "^no_q,.*,.*" "$study/results.csv"
 
 # Variants of one's own, and the study's defaults, from the config's [ablate] section.
 cat "$dir/tiny.toml" > "$dir/study.toml"

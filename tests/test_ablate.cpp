@@ -12,13 +12,16 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <limits>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "nn/gpt.h"
 #include "nn/seq2seq.h"
 #include "study/ablate.h"
 #include "study/ablate_report.h"
+#include "study/forest_plot.h"
 #include "io/plot.h"
 #include "study/heatmap.h"
 #include "io/checkpoint_files.h"
@@ -335,6 +338,61 @@ TEST_CASE("summaries: mean, std, paired difference from full with a t interval",
   CHECK_THAT(results_table(s), Contains("+0.1000 (1 seed, no interval)") && Contains("± n/a"));
 }
 
+TEST_CASE("the forest plot: paired deltas of loss and BLEU, sorted, quoted, drawn only with gnuplot",
+          "[ablate][forest]") {
+  StudyOptions o;
+  o.base = small_config();
+  o.variants = {"full", "no_q", "no_k"};
+  o.seeds = 3;
+  StudyPlan plan = plan_study(o, 10);
+  StudyResult r;
+  // no_q: loss +0.1, +0.2, +0.1 and BLEU -1, -3, -2 against full; no_k: loss -0.1 each seed.
+  const double full[] = {2.0, 2.2, 2.1}, no_q[] = {2.1, 2.4, 2.2}, no_k[] = {1.9, 2.1, 2.0};
+  const double full_bleu[] = {10, 12, 14}, no_q_bleu[] = {9, 9, 12};
+  for (int64_t k = 0; k < 3; ++k)
+    for (const auto& [name, loss, bleu] : {std::tuple{"full", full[k], full_bleu[k]}, std::tuple{"no_q", no_q[k], no_q_bleu[k]},
+                                          std::tuple{"no_k", no_k[k], full_bleu[k]}}) {
+      RunOutcome run{name, k, 1337 + k, loss, 1000, 10};
+      run.bleu = bleu;
+      run.chrf = 2 * bleu;
+      r.runs.push_back(run);
+    }
+  std::vector<VariantSummary> s = summarize(plan, r);
+  // Δ BLEU is paired like the loss: -1, -3, -2: mean -2, sd 1, half width 4.3027 / sqrt(3).
+  CHECK(s[1].bleu_diff == Approx(-2));
+  CHECK(s[1].bleu_diff_low == Approx(-2 - 4.3027 / std::sqrt(3.0)).epsilon(1e-4));
+  CHECK(s[1].bleu_diff_high == Approx(-2 + 4.3027 / std::sqrt(3.0)).epsilon(1e-4));
+  CHECK(s[0].bleu_diff == Approx(0).margin(1e-12));
+
+  // The script: full is the reference and has no row; best first (no_k has the lower loss,
+  // the higher BLEU); a name with a quote is quoted for gnuplot; a BLEU panel.
+  s[2].name = "no_k's";
+  std::string script = forest_plot_script(s, "/tmp/it's/results.png", "a study");
+  CHECK_THAT(script, Contains("set output '/tmp/it''s/results.png'") && Contains("'no_k''s' 0, 'no_q' 1") &&
+                         Contains("Δ BLEU") && Contains("layout 1,2"));
+  CHECK(script.find("'full'") == std::string::npos);
+
+  // One seed: the dot without a bar, and the picture says so; no BLEU panel for an LM study.
+  r.runs.resize(3);
+  for (RunOutcome& run : r.runs) run.bleu = run.chrf = std::numeric_limits<double>::quiet_NaN();
+  s = summarize(plan, r);
+  script = forest_plot_script(s, "results.png", "a study");
+  CHECK_THAT(script, Contains("one seed, no interval") && Contains("$DOT0") && Contains("layout 1,1"));
+  CHECK(script.find("$BAR0") == std::string::npos);
+
+  const fs::path dir = temp_dir("ablate_forest");
+  if (gnuplot_available()) {
+    CHECK(write_forest_plot(s, (dir / "results.png").string(), "a study"));
+    CHECK(fs::file_size(dir / "results.png") > 1000);
+  }
+  const std::string path = std::getenv("PATH") ? std::getenv("PATH") : "";
+  ::setenv("PATH", (dir / "empty").c_str(), 1);
+  CHECK_FALSE(write_forest_plot(s, (dir / "none.png").string(), "a study"));
+  ::setenv("PATH", path.c_str(), 1);
+  CHECK_FALSE(fs::exists(dir / "none.png"));
+  fs::remove_all(dir);
+}
+
 TEST_CASE("heatmaps: PNG with gnuplot, a CSV matrix with token labels without it", "[ablate][heatmap]") {
   const fs::path dir = temp_dir("ablate_heatmap");
   Tensor w = Tensor::from({1.0, 0.0, 0.25, 0.75}, {2, 2}, DType::f32);
@@ -394,9 +452,17 @@ TEST_CASE("a quick study runs end to end, and its resume reruns only the unfinis
   CHECK(read_csv(files.runs_csv).size() == 9);
   CHECK(files.attention.size() == 8);  // 4 variants x 2 heads
   CHECK(files.curves.empty() != gnuplot_available());
+  CHECK(files.forest.empty() != gnuplot_available());
   std::ifstream md(files.md);
   std::string text((std::istreambuf_iterator<char>(md)), std::istreambuf_iterator<char>());
   CHECK_THAT(text, Contains("| shared_qk |") && Contains("Δ vs full") && Contains("--match params"));
+  // The forest plot comes first, above the table and the loss curves.
+  if (gnuplot_available()) CHECK(text.find("(results.png)") < text.find("| variant |"));
+  // runs.csv reads back as the runs it lists.
+  StudyResult back = read_runs_csv(files.runs_csv);
+  REQUIRE(back.runs.size() == first.runs.size());
+  CHECK(back.runs[3].variant == first.runs[3].variant);
+  CHECK(back.runs[3].val_loss == Approx(first.runs[3].val_loss).epsilon(1e-5));
 
   // Interrupt no_q's seed 1 after its step-20 checkpoint: drop the final checkpoint.
   const fs::path cut = dir / "study" / "no_q" / "seed1";
