@@ -60,6 +60,10 @@ printf 'abc\xff\xfedef\n' > "$dir/latin.txt"
 expect_error "non-UTF-8 corpus" "latin.txt" "$qkv" train --config "$dir/tiny.toml" --set "data.corpus=\"$dir/latin.txt\"" --set "train.out=\"$dir/other\""
 expect_error "missing corpus" "missing.txt" "$qkv" train --config "$dir/tiny.toml" --set "data.corpus=\"$dir/missing.txt\"" --set "train.out=\"$dir/other\""
 
+# A standard-library exception (here std::filesystem's, the output folder under a file)
+# is the same one line and exit 2, not an abort.
+expect_error "std::exception" "qkv: error: .*tiny.toml/run" "$qkv" train --config "$dir/tiny.toml" --set "train.out=\"$dir/tiny.toml/run\""
+
 if [[ "$(snapshot)" != "$before" ]]; then
   echo "FAIL: an existing file in the run folder changed"
   failures=$((failures + 1))
