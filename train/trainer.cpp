@@ -108,14 +108,7 @@ TrainResult train(const TrainOptions& options) {
   nn::Module& model = task->model();
   const data::Tokenizer& tokenizer = task->tokenizer();
 
-  optim::OptimizerSettings settings;
-  settings.lr = cfg.optim.lr;
-  settings.beta1 = cfg.optim.beta1;
-  settings.beta2 = cfg.optim.beta2;
-  settings.weight_decay = cfg.optim.weight_decay;
-  settings.momentum = cfg.optim.momentum;
-  if (cfg.optim.decay_embeddings) settings.decay_rule = optim::decay_matrices;
-  std::unique_ptr<optim::Optimizer> opt = optim::make_optimizer(cfg.optim.name, model.named_parameters(), settings);
+  std::unique_ptr<optim::Optimizer> opt = optim::make_optimizer(cfg.optim, model.named_parameters());
   optim::LrSchedule schedule = optim::make_schedule(cfg.optim.schedule, cfg.optim.lr, cfg.optim.min_lr,
                                                     cfg.optim.warmup_iters, cfg.optim.lr_decay_iters);
   Generator data_gen(static_cast<uint64_t>(tc.seed));
