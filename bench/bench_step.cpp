@@ -137,13 +137,13 @@ Workload gpt_workload(const std::string& name) {
     targets.push_back(Tensor::from(y, {B, T}));
   }
 
-  optim::OptimizerSettings s;  // torch.optim.AdamW(lr=3e-4): its defaults, one group
+  optim::OptimConfig s;  // torch.optim.AdamW(lr=3e-4): its defaults, one group
+  s.name = optim::OptimizerKind::adamw;
   s.lr = 3e-4, s.beta1 = 0.9, s.beta2 = 0.999, s.eps = 1e-8, s.weight_decay = 0.01;
-  s.decay_rule = optim::decay_all;
 
   Workload w;
   w.model = model;
-  w.optimizer = optim::make_optimizer("adamw", model->named_parameters(), s);
+  w.optimizer = optim::make_optimizer(s, model->named_parameters(), optim::decay_all);
   w.loss = [model, inputs, targets](int k) { return model->loss(inputs[k], targets[k]); };
   w.tokens_per_step = B * T;
   const int64_t weights = matmul_weights(*model, cfg);
@@ -218,12 +218,13 @@ Workload seq2seq_workload() {
   std::vector<int64_t> nonpad;
   for (const auto& b : batches) nonpad.push_back(b.nonpad_targets);
 
-  optim::OptimizerSettings s;  // torch.optim.Adam(lr=3e-4, betas=(0.9, 0.98), eps=1e-9)
+  optim::OptimConfig s;  // torch.optim.Adam(lr=3e-4, betas=(0.9, 0.98), eps=1e-9)
+  s.name = optim::OptimizerKind::adam;
   s.lr = 3e-4, s.beta1 = 0.9, s.beta2 = 0.98, s.eps = 1e-9, s.weight_decay = 0;
 
   Workload w;
   w.model = model;
-  w.optimizer = optim::make_optimizer("adam", model->named_parameters(), s);
+  w.optimizer = optim::make_optimizer(s, model->named_parameters());
   w.loss = [model, batches](int k) { return model->loss(batches[k].src, batches[k].tgt_in, batches[k].tgt, 0.1); };
   w.tokens_per_step = B * T;
   // Peer: 6 (W_enc B S + (W_dec + V d) B T) + 12 d B L (S S + T T + T S), per target token.

@@ -2,9 +2,9 @@
 #include <fmt/core.h>
 
 #include <CLI/CLI.hpp>
+#include <exception>
 #include <vector>
 
-#include "base/error.h"
 #include "cpu/parallel.h"
 #include "cli/commands.h"
 
@@ -36,7 +36,9 @@ int main(int argc, char** argv) {
     if (threads > 0) qkv::set_num_threads(threads);
     for (auto& [sub, run] : commands)
       if (sub->parsed()) return run();
-  } catch (const qkv::Error& e) {
+  } catch (const std::exception& e) {
+    // A qkv::Error, or a library's exception (std::bad_alloc, std::filesystem_error, ...):
+    // one line and exit 2 either way, never an abort.
     fmt::print(stderr, "qkv: error: {}\n", e.what());
     return 2;
   }

@@ -2,8 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <map>
 #include <sstream>
 
@@ -14,12 +16,35 @@
 namespace qkv {
 namespace {
 
-// One config key: how to read it from a TOML node and how to write it back. The table
-// below is the only place a key is named, so parsing, --set and to_toml agree.
+// The values a number key accepts, declared beside the key in the table below: from min
+// to max, each end closed or open. A NaN is in no range.
+struct Range {
+  double min = -std::numeric_limits<double>::infinity(), max = std::numeric_limits<double>::infinity();
+  bool min_open = false, max_open = false;
+
+  bool contains(double v) const {
+    return (min_open ? v > min : v >= min) && (max_open ? v < max : v <= max);
+  }
+  // What an error says the value must be: ">= 1", "> 0", "in [0, 1)".
+  std::string text() const {
+    if (std::isinf(max)) return fmt::format("{} {}", min_open ? ">" : ">=", min);
+    return fmt::format("in {}{}, {}{}", min_open ? "(" : "[", min, max, max_open ? ")" : "]");
+  }
+};
+
+constexpr Range any_value{};
+constexpr Range at_least(double v) { return {.min = v}; }
+constexpr Range above(double v) { return {.min = v, .min_open = true}; }
+constexpr Range unit_interval{.min = 0, .max = 1, .max_open = true};  // [0, 1)
+
+// One config key: how to read it from a TOML node, how to write it back and, for a
+// number, the range validate() holds it to. The table below is the only place a key is
+// named, so parsing, --set, to_toml and validate agree.
 struct Key {
   std::string section, name, type;
   std::function<void(RunConfig&, const toml::node&, const std::string& where)> set;
   std::function<std::string(const RunConfig&)> show;
+  std::function<void(const RunConfig&)> check;  // empty: any value of the type
 };
 
 const char* toml_type_name(const toml::node& n) {
@@ -36,25 +61,37 @@ const char* toml_type_name(const toml::node& n) {
   fail("config: {} must be {}, got {}", where, type, toml_type_name(n));
 }
 
+// "config: train.eval_interval must be >= 1, got 0" unless the key's value is in `range`.
 template <typename Get>
-Key int_key(const char* s, const char* n, Get get) {
+std::function<void(const RunConfig&)> range_check(const char* s, const char* n, Get get, Range range) {
+  return [=](const RunConfig& c) {
+    const auto value = get(const_cast<RunConfig&>(c));
+    if (!range.contains(static_cast<double>(value)))
+      fail("config: {}.{} must be {}, got {}", s, n, range.text(), value);
+  };
+}
+
+template <typename Get>
+Key int_key(const char* s, const char* n, Get get, Range range = any_value) {
   return {s, n, "an integer",
           [get](RunConfig& c, const toml::node& v, const std::string& w) {
             if (!v.is_integer()) wrong_type(w, "an integer", v);
             get(c) = v.as_integer()->get();
           },
-          [get](const RunConfig& c) { return fmt::format("{}", get(const_cast<RunConfig&>(c))); }};
+          [get](const RunConfig& c) { return fmt::format("{}", get(const_cast<RunConfig&>(c))); },
+          range_check(s, n, get, range)};
 }
 
 template <typename Get>
-Key float_key(const char* s, const char* n, Get get) {
+Key float_key(const char* s, const char* n, Get get, Range range = any_value) {
   return {s, n, "a number",
           [get](RunConfig& c, const toml::node& v, const std::string& w) {
             if (v.is_integer()) get(c) = static_cast<double>(v.as_integer()->get());
             else if (v.is_floating_point()) get(c) = v.as_floating_point()->get();
             else wrong_type(w, "a number", v);
           },
-          [get](const RunConfig& c) { return fmt::format("{}", get(const_cast<RunConfig&>(c))); }};
+          [get](const RunConfig& c) { return fmt::format("{}", get(const_cast<RunConfig&>(c))); },
+          range_check(s, n, get, range)};
 }
 
 template <typename Get>
@@ -64,7 +101,8 @@ Key bool_key(const char* s, const char* n, Get get) {
             if (!v.is_boolean()) wrong_type(w, "true or false", v);
             get(c) = v.as_boolean()->get();
           },
-          [get](const RunConfig& c) { return std::string(get(const_cast<RunConfig&>(c)) ? "true" : "false"); }};
+          [get](const RunConfig& c) { return std::string(get(const_cast<RunConfig&>(c)) ? "true" : "false"); },
+          {}};
 }
 
 template <typename Get>
@@ -74,7 +112,8 @@ Key string_key(const char* s, const char* n, Get get) {
             if (!v.is_string()) wrong_type(w, "a string", v);
             get(c) = v.as_string()->get();
           },
-          [get](const RunConfig& c) { return fmt::format("\"{}\"", get(const_cast<RunConfig&>(c))); }};
+          [get](const RunConfig& c) { return fmt::format("\"{}\"", get(const_cast<RunConfig&>(c))); },
+          {}};
 }
 
 // A string key whose value is one of an enum's names (its one table, base/names.h).
@@ -85,27 +124,31 @@ Key enum_key(const char* s, const char* n, Get get) {
             if (!v.is_string()) wrong_type(w, "a string (" + name_list<E>() + ")", v);
             get(c) = parse_name<E>(v.as_string()->get(), "config: " + w);
           },
-          [get](const RunConfig& c) { return fmt::format("\"{}\"", name_of(get(const_cast<RunConfig&>(c)))); }};
+          [get](const RunConfig& c) { return fmt::format("\"{}\"", name_of(get(const_cast<RunConfig&>(c)))); },
+          {}};
 }
 
+using data::TokenizerKind;
 using nn::MlpKind;
 using nn::ModelKind;
 using nn::Positions;
 using nn::QKMode;
 using nn::ScoreKind;
+using optim::OptimizerKind;
+using optim::ScheduleKind;
 
 const std::vector<Key>& keys() {
   static const std::vector<Key> table = {
       string_key("data", "corpus", [](RunConfig& c) -> auto& { return c.data.corpus; }),
-      string_key("data", "tokenizer", [](RunConfig& c) -> auto& { return c.data.tokenizer; }),
-      int_key("data", "vocab_size", [](RunConfig& c) -> auto& { return c.data.vocab_size; }),
+      enum_key<TokenizerKind>("data", "tokenizer", [](RunConfig& c) -> auto& { return c.data.tokenizer; }),
+      int_key("data", "vocab_size", [](RunConfig& c) -> auto& { return c.data.vocab_size; }, at_least(0)),
 
       enum_key<ModelKind>("model", "kind", [](RunConfig& c) -> auto& { return c.model.kind; }),
-      int_key("model", "n_layer", [](RunConfig& c) -> auto& { return c.model.n_layer; }),
-      int_key("model", "n_head", [](RunConfig& c) -> auto& { return c.model.n_head; }),
-      int_key("model", "n_embd", [](RunConfig& c) -> auto& { return c.model.n_embd; }),
-      int_key("model", "block_size", [](RunConfig& c) -> auto& { return c.model.block_size; }),
-      float_key("model", "dropout", [](RunConfig& c) -> auto& { return c.model.dropout; }),
+      int_key("model", "n_layer", [](RunConfig& c) -> auto& { return c.model.n_layer; }, at_least(1)),
+      int_key("model", "n_head", [](RunConfig& c) -> auto& { return c.model.n_head; }, at_least(1)),
+      int_key("model", "n_embd", [](RunConfig& c) -> auto& { return c.model.n_embd; }, at_least(1)),
+      int_key("model", "block_size", [](RunConfig& c) -> auto& { return c.model.block_size; }, at_least(1)),
+      float_key("model", "dropout", [](RunConfig& c) -> auto& { return c.model.dropout; }, unit_interval),
       bool_key("model", "bias", [](RunConfig& c) -> auto& { return c.model.bias; }),
       bool_key("model", "tie_embeddings", [](RunConfig& c) -> auto& { return c.model.tie_embeddings; }),
       enum_key<Positions>("model", "positions", [](RunConfig& c) -> auto& { return c.model.positions; }),
@@ -122,30 +165,32 @@ const std::vector<Key>& keys() {
       bool_key("attention", "causal", [](RunConfig& c) -> auto& { return c.model.attention.causal; }),
       bool_key("attention", "merged", [](RunConfig& c) -> auto& { return c.model.attention.merged; }),
 
-      int_key("train", "max_iters", [](RunConfig& c) -> auto& { return c.train.max_iters; }),
-      int_key("train", "batch_size", [](RunConfig& c) -> auto& { return c.train.batch_size; }),
-      int_key("train", "grad_accum", [](RunConfig& c) -> auto& { return c.train.grad_accum; }),
-      int_key("train", "eval_interval", [](RunConfig& c) -> auto& { return c.train.eval_interval; }),
-      int_key("train", "eval_iters", [](RunConfig& c) -> auto& { return c.train.eval_iters; }),
-      int_key("train", "log_interval", [](RunConfig& c) -> auto& { return c.train.log_interval; }),
-      int_key("train", "checkpoint_interval", [](RunConfig& c) -> auto& { return c.train.checkpoint_interval; }),
-      int_key("train", "keep_checkpoints", [](RunConfig& c) -> auto& { return c.train.keep_checkpoints; }),
+      int_key("train", "max_iters", [](RunConfig& c) -> auto& { return c.train.max_iters; }, at_least(1)),
+      int_key("train", "batch_size", [](RunConfig& c) -> auto& { return c.train.batch_size; }, at_least(1)),
+      int_key("train", "grad_accum", [](RunConfig& c) -> auto& { return c.train.grad_accum; }, at_least(1)),
+      int_key("train", "eval_interval", [](RunConfig& c) -> auto& { return c.train.eval_interval; }, at_least(1)),
+      int_key("train", "eval_iters", [](RunConfig& c) -> auto& { return c.train.eval_iters; }, at_least(1)),
+      int_key("train", "log_interval", [](RunConfig& c) -> auto& { return c.train.log_interval; }, at_least(1)),
+      int_key("train", "checkpoint_interval", [](RunConfig& c) -> auto& { return c.train.checkpoint_interval; },
+              at_least(1)),
+      int_key("train", "keep_checkpoints", [](RunConfig& c) -> auto& { return c.train.keep_checkpoints; },
+              at_least(1)),
       int_key("train", "seed", [](RunConfig& c) -> auto& { return c.train.seed; }),
-      int_key("train", "threads", [](RunConfig& c) -> auto& { return c.train.threads; }),
+      int_key("train", "threads", [](RunConfig& c) -> auto& { return c.train.threads; }, at_least(0)),
       string_key("train", "out", [](RunConfig& c) -> auto& { return c.train.out; }),
 
-      string_key("optim", "name", [](RunConfig& c) -> auto& { return c.optim.name; }),
-      float_key("optim", "lr", [](RunConfig& c) -> auto& { return c.optim.lr; }),
-      float_key("optim", "min_lr", [](RunConfig& c) -> auto& { return c.optim.min_lr; }),
-      int_key("optim", "warmup_iters", [](RunConfig& c) -> auto& { return c.optim.warmup_iters; }),
-      int_key("optim", "lr_decay_iters", [](RunConfig& c) -> auto& { return c.optim.lr_decay_iters; }),
-      string_key("optim", "schedule", [](RunConfig& c) -> auto& { return c.optim.schedule; }),
-      float_key("optim", "beta1", [](RunConfig& c) -> auto& { return c.optim.beta1; }),
-      float_key("optim", "beta2", [](RunConfig& c) -> auto& { return c.optim.beta2; }),
-      float_key("optim", "weight_decay", [](RunConfig& c) -> auto& { return c.optim.weight_decay; }),
+      enum_key<OptimizerKind>("optim", "name", [](RunConfig& c) -> auto& { return c.optim.name; }),
+      float_key("optim", "lr", [](RunConfig& c) -> auto& { return c.optim.lr; }, above(0)),
+      float_key("optim", "min_lr", [](RunConfig& c) -> auto& { return c.optim.min_lr; }, at_least(0)),
+      int_key("optim", "warmup_iters", [](RunConfig& c) -> auto& { return c.optim.warmup_iters; }, at_least(0)),
+      int_key("optim", "lr_decay_iters", [](RunConfig& c) -> auto& { return c.optim.lr_decay_iters; }, at_least(0)),
+      enum_key<ScheduleKind>("optim", "schedule", [](RunConfig& c) -> auto& { return c.optim.schedule; }),
+      float_key("optim", "beta1", [](RunConfig& c) -> auto& { return c.optim.beta1; }, unit_interval),
+      float_key("optim", "beta2", [](RunConfig& c) -> auto& { return c.optim.beta2; }, unit_interval),
+      float_key("optim", "weight_decay", [](RunConfig& c) -> auto& { return c.optim.weight_decay; }, at_least(0)),
       bool_key("optim", "decay_embeddings", [](RunConfig& c) -> auto& { return c.optim.decay_embeddings; }),
-      float_key("optim", "grad_clip", [](RunConfig& c) -> auto& { return c.optim.grad_clip; }),
-      float_key("optim", "momentum", [](RunConfig& c) -> auto& { return c.optim.momentum; }),
+      float_key("optim", "grad_clip", [](RunConfig& c) -> auto& { return c.optim.grad_clip; }, at_least(0)),
+      float_key("optim", "momentum", [](RunConfig& c) -> auto& { return c.optim.momentum; }, unit_interval),
   };
   return table;
 }
@@ -231,26 +276,12 @@ std::string to_toml(const RunConfig& cfg) {
 }
 
 void validate(const RunConfig& cfg) {
-  const auto& m = cfg.model;
-  auto positive = [](int64_t v, const char* key) { QKV_CHECK(v > 0, "config: {} must be positive, got {}", key, v); };
-  positive(m.n_layer, "model.n_layer");
-  positive(m.n_head, "model.n_head");
-  positive(m.n_embd, "model.n_embd");
-  positive(m.block_size, "model.block_size");
-  positive(cfg.train.max_iters, "train.max_iters");
-  positive(cfg.train.batch_size, "train.batch_size");
-  positive(cfg.train.grad_accum, "train.grad_accum");
-  positive(cfg.train.eval_iters, "train.eval_iters");
-  QKV_CHECK(m.dropout >= 0 && m.dropout < 1, "config: model.dropout must be in [0, 1), got {}", m.dropout);
-  QKV_CHECK(cfg.data.tokenizer == "char" || cfg.data.tokenizer == "bpe" || cfg.data.tokenizer == "unigram",
-        "config: data.tokenizer must be one of char, bpe, unigram, got \"{}\"", cfg.data.tokenizer);
-  QKV_CHECK(cfg.data.tokenizer == "char" || cfg.data.vocab_size > 0,
-        "config: data.vocab_size must be set for the {} tokenizer", cfg.data.tokenizer);
-  QKV_CHECK(cfg.optim.name == "adamw" || cfg.optim.name == "adam" || cfg.optim.name == "sgd",
-        "config: optim.name must be one of adamw, adam, sgd, got \"{}\"", cfg.optim.name);
-  QKV_CHECK(cfg.optim.schedule == "constant" || cfg.optim.schedule == "cosine" || cfg.optim.schedule == "linear",
-        "config: optim.schedule must be one of constant, cosine, linear, got \"{}\"", cfg.optim.schedule);
-  QKV_CHECK(cfg.optim.lr > 0, "config: optim.lr must be positive, got {}", cfg.optim.lr);
+  for (const Key& k : keys())
+    if (k.check) k.check(cfg);
+  QKV_CHECK(cfg.data.tokenizer == TokenizerKind::char_ || cfg.data.vocab_size > 0,
+            "config: data.vocab_size must be set for the {} tokenizer", name_of(cfg.data.tokenizer));
+  QKV_CHECK(cfg.optim.min_lr <= cfg.optim.lr, "config: optim.min_lr must be <= optim.lr ({}), got {}", cfg.optim.lr,
+            cfg.optim.min_lr);
 }
 
 }  // namespace qkv

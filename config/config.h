@@ -1,19 +1,22 @@
 // The run configuration: the TOML sections [data], [model], [attention], [train] and
-// [optim] of docs/design.md section 5 as typed structs. Parsing is strict (an unknown key or
+// [optim] of docs/design.md section 5 as typed structs ([model] and [attention] in
+// nn/config.h, [optim] in optim/config.h). Parsing is strict (an unknown key or
 // a wrong type is an error naming it), `--set section.key=value` overrides any key, and
 // the whole config is written back as TOML text (stored in every checkpoint).
 #pragma once
 #include <string>
 #include <vector>
 
+#include "data/tokenizer.h"
 #include "nn/config.h"
+#include "optim/config.h"
 
 namespace qkv {
 
 struct DataConfig {
-  std::string corpus = "kjv";    // a dataset name (qkv data NAME) or a path to text
-  std::string tokenizer = "char";  // char, bpe, unigram
-  int64_t vocab_size = 0;        // for bpe/unigram (char: taken from the corpus)
+  std::string corpus = "kjv";  // a dataset name (qkv data NAME) or a path to text
+  data::TokenizerKind tokenizer = data::TokenizerKind::char_;
+  int64_t vocab_size = 0;  // for bpe/unigram (char: taken from the corpus)
 };
 
 struct TrainConfig {
@@ -30,28 +33,11 @@ struct TrainConfig {
   std::string out = "out";
 };
 
-struct OptimConfig {
-  std::string name = "adamw";  // adamw, adam, sgd
-  double lr = 1e-3;
-  double min_lr = 1e-4;
-  int64_t warmup_iters = 100;
-  int64_t lr_decay_iters = 2000;
-  std::string schedule = "cosine";  // constant, cosine, linear
-  double beta1 = 0.9;
-  double beta2 = 0.99;
-  double weight_decay = 0.1;
-  // adamw: false keeps embedding tables (wte, wpe) out of weight decay, as our default;
-  // true decays every matrix, embeddings included, exactly as nanoGPT's configure_optimizers.
-  bool decay_embeddings = false;
-  double grad_clip = 1.0;
-  double momentum = 0.9;  // sgd
-};
-
 struct RunConfig {
   DataConfig data;
   nn::ModelConfig model;
   TrainConfig train;
-  OptimConfig optim;
+  optim::OptimConfig optim;
 };
 
 // Parses TOML text; `origin` names the file in errors.
@@ -61,7 +47,8 @@ RunConfig load_config(const std::string& path);
 void apply_override(RunConfig& cfg, const std::string& assignment);
 // Every key, as TOML text that parse_config reads back to the same config.
 std::string to_toml(const RunConfig& cfg);
-// Checks the values make sense together (positive sizes, known names, ...).
+// Checks every number is in its key's range and the values make sense together; the
+// error is one line naming the key.
 void validate(const RunConfig& cfg);
 
 }  // namespace qkv

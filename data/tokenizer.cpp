@@ -22,7 +22,7 @@ class CharTokenizer : public Tokenizer {
     for (size_t i = 0; i < chars_.size(); ++i) ids_[chars_[i]] = static_cast<int32_t>(i);
   }
 
-  std::string kind() const override { return "char"; }
+  std::string kind() const override { return std::string(name_of(TokenizerKind::char_)); }
   int64_t vocab_size() const override { return static_cast<int64_t>(chars_.size()); }
 
   std::vector<int32_t> encode(std::string_view text) const override {
@@ -50,7 +50,7 @@ class CharTokenizer : public Tokenizer {
   }
 
   std::string serialize() const override {
-    std::string blob = std::string(kBlobMagic) + "char\n";
+    std::string blob = std::string(kBlobMagic) + kind() + "\n";
     for (char32_t c : chars_) append_utf8(blob, c);
     return blob;
   }
@@ -75,20 +75,22 @@ std::unique_ptr<Tokenizer> char_tokenizer_of(std::initializer_list<std::string_v
 
 std::unique_ptr<Tokenizer> make_char_tokenizer(std::string_view text) { return char_tokenizer_of({text}); }
 
-std::unique_ptr<Tokenizer> build_tokenizer(const std::string& kind, const Corpus& corpus, int64_t vocab_size) {
-  if (kind == "char") return char_tokenizer_of({corpus.train, corpus.val, corpus.test});
-  if (kind == "bpe" || kind == "unigram")
-    return train_sentencepiece(corpus.train, kind, vocab_size > 0 ? vocab_size : kDefaultSubwordVocab);
-  fail("tokenizer: unknown kind '{}' (expected char, bpe or unigram)", kind);
+std::unique_ptr<Tokenizer> build_tokenizer(TokenizerKind kind, const Corpus& corpus, int64_t vocab_size) {
+  if (kind == TokenizerKind::char_) return char_tokenizer_of({corpus.train, corpus.val, corpus.test});
+  // SentencePiece's model types are spelt as our names.
+  return train_sentencepiece(corpus.train, std::string(name_of(kind)),
+                             vocab_size > 0 ? vocab_size : kDefaultSubwordVocab);
 }
 
 std::unique_ptr<Tokenizer> load_tokenizer(std::string_view blob) {
   size_t eol = blob.find('\n');
   QKV_CHECK(blob.substr(0, kBlobMagic.size()) == kBlobMagic && eol != std::string_view::npos,
         "tokenizer: not a qkv tokenizer (the blob should start with '{}')", kBlobMagic);
-  std::string kind(blob.substr(kBlobMagic.size(), eol - kBlobMagic.size()));
+  const std::string_view name = blob.substr(kBlobMagic.size(), eol - kBlobMagic.size());
   std::string_view payload = blob.substr(eol + 1);
-  if (kind == "char") {
+  TokenizerKind kind{};
+  if (!find_name(name, &kind)) fail("tokenizer: unknown kind '{}' in the tokenizer blob", name);
+  if (kind == TokenizerKind::char_) {
     QKV_CHECK(find_invalid_utf8(payload) == std::string_view::npos, "tokenizer: char vocabulary is not valid UTF-8");
     std::vector<char32_t> chars;
     for (size_t pos = 0; pos < payload.size();) chars.push_back(next_code_point(payload, pos));
@@ -97,8 +99,7 @@ std::unique_ptr<Tokenizer> load_tokenizer(std::string_view blob) {
           "tokenizer: char vocabulary must be distinct characters in ascending order");
     return std::make_unique<CharTokenizer>(std::move(chars));
   }
-  if (kind == "bpe" || kind == "unigram") return load_sentencepiece(kind, payload);
-  fail("tokenizer: unknown kind '{}' in the tokenizer blob", kind);
+  return load_sentencepiece(std::string(name), payload);
 }
 
 }  // namespace qkv::data

@@ -15,16 +15,21 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
+#include "base/names.h"
 #include "data/corpus.h"
 
 namespace qkv::data {
 
+// data.tokenizer in a config; spelt "char", "bpe", "unigram" (the table below).
+enum class TokenizerKind { char_, bpe, unigram };
+
 class Tokenizer {
  public:
   virtual ~Tokenizer() = default;
-  virtual std::string kind() const = 0;  // "char", "bpe" or "unigram"
+  virtual std::string kind() const = 0;  // its TokenizerKind's name: "char", "bpe" or "unigram"
   virtual int64_t vocab_size() const = 0;
   virtual std::vector<int32_t> encode(std::string_view text) const = 0;
   virtual std::string decode(std::span<const int32_t> ids) const = 0;
@@ -46,9 +51,21 @@ constexpr int64_t kDefaultSubwordVocab = 4096;
 // The tokenizer a config asks for: "char" takes its characters from every split (as nanoGPT
 // builds its vocabulary from the whole text, so every validation character encodes);
 // "bpe" and "unigram" are trained on the train split only (vocab_size 0: kDefaultSubwordVocab).
-std::unique_ptr<Tokenizer> build_tokenizer(const std::string& kind, const Corpus& corpus, int64_t vocab_size = 0);
+std::unique_ptr<Tokenizer> build_tokenizer(TokenizerKind kind, const Corpus& corpus, int64_t vocab_size = 0);
 
 // Rebuilds a tokenizer from serialize()'s blob.
 std::unique_ptr<Tokenizer> load_tokenizer(std::string_view blob);
 
 }  // namespace qkv::data
+
+namespace qkv {
+
+template <>
+struct EnumNames<data::TokenizerKind> {
+  static constexpr std::pair<data::TokenizerKind, std::string_view> table[] = {
+      {data::TokenizerKind::char_, "char"},
+      {data::TokenizerKind::bpe, "bpe"},
+      {data::TokenizerKind::unigram, "unigram"}};
+};
+
+}  // namespace qkv

@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
     for (int i = 0; i < 200; ++i) text += "In the beginning God created the heaven and the earth.\n";
   }
   data::Corpus corpus = data::split_text(text);  // last 10% is validation
-  auto tokenizer = data::build_tokenizer("char", corpus);
+  auto tokenizer = data::build_tokenizer(data::TokenizerKind::char_, corpus);
   data::TokenizedCorpus tokens = data::tokenize(corpus, *tokenizer);
 
   nn::ModelConfig cfg;  // a small GPT: 2 layers, 2 heads, 48 dims, 32 positions
@@ -40,12 +40,13 @@ int main(int argc, char** argv) {
   nn::GPT model(cfg, /*seed=*/1337);
 
   data::LMBatcher train_batches(tokens.train, /*batch_size=*/8, cfg.block_size);
-  optim::OptimizerSettings settings;
+  optim::OptimConfig settings;  // adamw
   settings.lr = 3e-3;
   settings.beta2 = 0.99;
   settings.weight_decay = 0.1;
-  auto opt = optim::make_optimizer("adamw", model.named_parameters(), settings);
-  auto schedule = optim::make_schedule("cosine", 3e-3, 3e-4, /*warmup_iters=*/20, /*lr_decay_iters=*/200);
+  auto opt = optim::make_optimizer(settings, model.named_parameters());
+  auto schedule =
+      optim::make_schedule(optim::ScheduleKind::cosine, 3e-3, 3e-4, /*warmup_iters=*/20, /*lr_decay_iters=*/200);
   Generator data_gen(1337);
 
   for (int64_t step = 0; step < 200; ++step) {

@@ -5,29 +5,33 @@
 
 namespace qkv::optim {
 
-std::unique_ptr<Optimizer> make_optimizer(const std::string& name, const NamedParams& params,
-                                          const OptimizerSettings& s) {
-  if (name == "adam" || name == "adamw") {
-    AdamOptions o;
-    o.lr = s.lr;
-    o.beta1 = s.beta1;
-    o.beta2 = s.beta2;
-    o.eps = s.eps;
-    o.weight_decay = s.weight_decay;
-    o.decay_rule = s.decay_rule;
-    if (name == "adam") return std::make_unique<Adam>(params, o);
-    return std::make_unique<AdamW>(params, o);
+std::unique_ptr<Optimizer> make_optimizer(const OptimConfig& c, const NamedParams& params,
+                                          const DecayRule& decay_rule) {
+  const DecayRule rule = decay_rule ? decay_rule : c.decay_embeddings ? DecayRule(decay_matrices) : DecayRule();
+  switch (c.name) {
+    case OptimizerKind::adam:
+    case OptimizerKind::adamw: {
+      AdamOptions o;
+      o.lr = c.lr;
+      o.beta1 = c.beta1;
+      o.beta2 = c.beta2;
+      o.eps = c.eps;
+      o.weight_decay = c.weight_decay;
+      o.decay_rule = rule;
+      if (c.name == OptimizerKind::adam) return std::make_unique<Adam>(params, o);
+      return std::make_unique<AdamW>(params, o);
+    }
+    case OptimizerKind::sgd: {
+      SGDOptions o;
+      o.lr = c.lr;
+      o.momentum = c.momentum;
+      o.weight_decay = c.weight_decay;
+      o.nesterov = c.nesterov;
+      o.decay_rule = rule;
+      return std::make_unique<SGD>(params, o);
+    }
   }
-  if (name == "sgd") {
-    SGDOptions o;
-    o.lr = s.lr;
-    o.momentum = s.momentum;
-    o.weight_decay = s.weight_decay;
-    o.nesterov = s.nesterov;
-    o.decay_rule = s.decay_rule;
-    return std::make_unique<SGD>(params, o);
-  }
-  fail("optimizer: unknown optimizer '{}' (expected adamw, adam or sgd)", name);
+  fail("optimizer: no optimizer for kind {}", static_cast<int>(c.name));
 }
 
 }  // namespace qkv::optim

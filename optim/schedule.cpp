@@ -17,18 +17,10 @@ double LrSchedule::at(int64_t it) const {
   return min_lr + coeff * (lr - min_lr);
 }
 
-LrSchedule make_schedule(const std::string& name, double lr, double min_lr, int64_t warmup_iters,
+LrSchedule make_schedule(ScheduleKind kind, double lr, double min_lr, int64_t warmup_iters,
                          int64_t lr_decay_iters) {
   LrSchedule s;
-  if (name == "constant") {
-    s.kind = ScheduleKind::constant;
-  } else if (name == "cosine") {
-    s.kind = ScheduleKind::cosine;
-  } else if (name == "linear") {
-    s.kind = ScheduleKind::linear;
-  } else {
-    fail("schedule: unknown schedule '{}' (expected constant, cosine or linear)", name);
-  }
+  s.kind = kind;
   QKV_CHECK(lr >= 0 && min_lr >= 0, "schedule: lr and min_lr must be >= 0, got {} and {}", lr, min_lr);
   QKV_CHECK(warmup_iters >= 0, "schedule: warmup_iters must be >= 0, got {}", warmup_iters);
   QKV_CHECK(lr_decay_iters >= 0, "schedule: lr_decay_iters must be >= 0, got {}", lr_decay_iters);

@@ -2,7 +2,10 @@
 // (the lr for the update made at iteration it; nanoGPT's get_lr(iter_num)).
 #pragma once
 #include <cstdint>
-#include <string>
+#include <string_view>
+#include <utility>
+
+#include "base/names.h"
 
 namespace qkv::optim {
 
@@ -28,9 +31,20 @@ struct LrSchedule {
   double at(int64_t it) const;
 };
 
-// The schedule named in a config ("constant", "cosine", "linear"); errors name a bad
-// name or a bad value.
-LrSchedule make_schedule(const std::string& name, double lr, double min_lr, int64_t warmup_iters,
+// A schedule; an error names a bad value.
+LrSchedule make_schedule(ScheduleKind kind, double lr, double min_lr, int64_t warmup_iters,
                          int64_t lr_decay_iters);
 
 }  // namespace qkv::optim
+
+namespace qkv {
+
+template <>
+struct EnumNames<optim::ScheduleKind> {
+  static constexpr std::pair<optim::ScheduleKind, std::string_view> table[] = {
+      {optim::ScheduleKind::constant, "constant"},
+      {optim::ScheduleKind::cosine, "cosine"},
+      {optim::ScheduleKind::linear, "linear"}};
+};
+
+}  // namespace qkv

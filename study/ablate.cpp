@@ -164,11 +164,11 @@ void apply_quick(RunConfig& cfg) {
 int64_t study_vocab_size(const RunConfig& cfg, const std::string& data_dir) {
   const bool pairs = cfg.model.kind == nn::ModelKind::seq2seq;
   int64_t tokenizer_vocab = cfg.data.vocab_size > 0 ? cfg.data.vocab_size : data::kDefaultSubwordVocab;
-  if (cfg.data.tokenizer == "char") {
+  if (cfg.data.tokenizer == data::TokenizerKind::char_) {
     const std::string dir = data_dir.empty() ? data::default_data_dir() : data_dir;
     data::Corpus corpus = pairs ? data::as_text(data::load_parallel_corpus(cfg.data.corpus, dir))
                                 : data::load_corpus(cfg.data.corpus, dir);
-    tokenizer_vocab = data::build_tokenizer("char", corpus)->vocab_size();
+    tokenizer_vocab = data::build_tokenizer(data::TokenizerKind::char_, corpus)->vocab_size();
   }
   return pairs ? data::special_ids(tokenizer_vocab).vocab_size : tokenizer_vocab;
 }

@@ -301,7 +301,7 @@ std::string study_header(const StudyPlan& plan, const StudyResult& result) {
   std::string text = fmt::format(
       "Base config: corpus `{}` ({} tokenizer, vocab {}), n_layer {}, n_head {}, n_embd {}, block_size {}; "
       "max_iters {}, batch_size {}, lr {}, seed {} + k.\n\n",
-      c.data.corpus, c.data.tokenizer, m.vocab_size, m.n_layer, m.n_head, m.n_embd, m.block_size, c.train.max_iters,
+      c.data.corpus, name_of(c.data.tokenizer), m.vocab_size, m.n_layer, m.n_head, m.n_embd, m.block_size, c.train.max_iters,
       c.train.batch_size, c.optim.lr, plan.base_seed);
   text += fmt::format("Base model: {} parameters, {:.3f} MFLOPs per token. Size matching: `--match {}`{}.\n\n",
                       grouped(plan.base_parameters), plan.base_flops_per_token / 1e6, name(plan.match),

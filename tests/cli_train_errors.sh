@@ -60,6 +60,18 @@ printf 'abc\xff\xfedef\n' > "$dir/latin.txt"
 expect_error "non-UTF-8 corpus" "latin.txt" "$qkv" train --config "$dir/tiny.toml" --set "data.corpus=\"$dir/latin.txt\"" --set "train.out=\"$dir/other\""
 expect_error "missing corpus" "missing.txt" "$qkv" train --config "$dir/tiny.toml" --set "data.corpus=\"$dir/missing.txt\"" --set "train.out=\"$dir/other\""
 
+# Numbers outside their key's range stop before anything is read or written.
+expect_error "eval_interval 0" "config: train.eval_interval must be >= 1, got 0" "$qkv" train --config "$dir/tiny.toml" --set train.eval_interval=0
+expect_error "log_interval 0" "config: train.log_interval must be >= 1, got 0" "$qkv" train --config "$dir/tiny.toml" --set train.log_interval=0
+expect_error "checkpoint_interval 0" "config: train.checkpoint_interval must be >= 1, got 0" "$qkv" train --config "$dir/tiny.toml" --set train.checkpoint_interval=0
+expect_error "keep_checkpoints 0" "config: train.keep_checkpoints must be >= 1, got 0" "$qkv" train --config "$dir/tiny.toml" --set train.keep_checkpoints=0
+expect_error "beta2 1" "config: optim.beta2 must be in \[0, 1), got 1" "$qkv" train --config "$dir/tiny.toml" --set optim.beta2=1.0
+expect_error "min_lr above lr" "config: optim.min_lr must be <= optim.lr (0.001), got 0.01" "$qkv" train --config "$dir/tiny.toml" --set optim.min_lr=0.01
+expect_error "unknown optimizer" "optim.name (from --set) must be one of adamw, adam, sgd, got \"lion\"" "$qkv" train --config "$dir/tiny.toml" --set optim.name=lion
+# A standard-library exception (here std::filesystem's, the output folder under a file)
+# is the same one line and exit 2, not an abort.
+expect_error "std::exception" "qkv: error: .*tiny.toml/run" "$qkv" train --config "$dir/tiny.toml" --set "train.out=\"$dir/tiny.toml/run\""
+
 if [[ "$(snapshot)" != "$before" ]]; then
   echo "FAIL: an existing file in the run folder changed"
   failures=$((failures + 1))

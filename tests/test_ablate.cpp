@@ -500,10 +500,10 @@ TEST_CASE("a translation study's vocabulary is the tokenizer's plus pad, bos and
   RunConfig c = small_config();
   c.model.kind = nn::ModelKind::seq2seq;
   c.data.corpus = qkv::testing::write_pairs(dir);
-  c.data.tokenizer = "bpe";
+  c.data.tokenizer = data::TokenizerKind::bpe;
   c.data.vocab_size = 300;
   CHECK(study_vocab_size(c, "") == 303);
-  c.data.tokenizer = "char";  // the distinct characters of both sides, newline included, + 3
+  c.data.tokenizer = data::TokenizerKind::char_;  // the distinct characters of both sides, newline included, + 3
   std::set<char> chars{'\n'};
   for (const std::string& split : {"train.tsv", "val.tsv"}) {
     std::ifstream in(dir / "pairs" / split);

@@ -158,7 +158,7 @@ TEST_CASE("a complete preparation is reused; a damaged one is prepared again", "
 
 TEST_CASE("char tokenizer: code points of the corpus, round trip on the whole corpus", "[data]") {
   REQUIRE_KJV(kjv);
-  auto tok = build_tokenizer("char", kjv->corpus);
+  auto tok = build_tokenizer(TokenizerKind::char_, kjv->corpus);
   CHECK(tok->kind() == "char");
   CHECK(tok->vocab_size() == 68);
   TokenizedCorpus ids = tokenize(kjv->corpus, *tok);
@@ -215,7 +215,7 @@ TEST_CASE("SentencePiece bpe and unigram trained on kjv verses: round trip and r
 
 TEST_CASE("batches of kjv come from the split they were made from", "[data]") {
   REQUIRE_KJV(kjv);
-  auto tok = build_tokenizer("char", kjv->corpus);
+  auto tok = build_tokenizer(TokenizerKind::char_, kjv->corpus);
   TokenizedCorpus ids = tokenize(kjv->corpus, *tok);
   LMBatcher val(ids.val, 4, 64, "val");
   qkv::Generator gen(7);

@@ -44,10 +44,11 @@ TEST_CASE("char tokenizer: ids are the sorted distinct code points", "[data]") {
 
 TEST_CASE("build_tokenizer takes char vocabularies from every split", "[data]") {
   Corpus c{"literal", "literal", "abc", "cd", "e"};
-  auto tok = build_tokenizer("char", c);
+  auto tok = build_tokenizer(TokenizerKind::char_, c);
   CHECK(tok->vocab_size() == 5);
   CHECK(tok->encode("e") == std::vector<int32_t>{4});
-  REQUIRE_THROWS_WITH(build_tokenizer("words", c), Contains("unknown kind 'words' (expected char, bpe or unigram)"));
+  REQUIRE_THROWS_WITH(qkv::parse_name<TokenizerKind>("words", "data.tokenizer"),
+                      Contains("data.tokenizer must be one of char, bpe, unigram, got \"words\""));
 }
 
 TEST_CASE("SentencePiece tokenizers on a small corpus: exact round trips and reload", "[data]") {

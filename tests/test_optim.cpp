@@ -184,7 +184,7 @@ TEST_CASE("tied parameters listed twice are updated once", "[optim]") {
 }
 
 TEST_CASE("nanoGPT's warmup + cosine schedule at known iterations; linear; constant", "[optim]") {
-  LrSchedule cos = make_schedule("cosine", 1e-3, 1e-4, 10, 100);
+  LrSchedule cos = make_schedule(ScheduleKind::cosine, 1e-3, 1e-4, 10, 100);
   CHECK(cos.at(0) == Approx(1e-3 / 11).epsilon(1e-15));  // warmup starts above 0
   CHECK(cos.at(9) == Approx(1e-3 * 10 / 11).epsilon(1e-15));
   CHECK(cos.at(10) == 1e-3);  // end of warmup: the full rate
@@ -194,7 +194,7 @@ TEST_CASE("nanoGPT's warmup + cosine schedule at known iterations; linear; const
   CHECK(cos.at(101) == 1e-4);  // past lr_decay_iters: the floor
   CHECK(cos.at(100000) == 1e-4);
 
-  LrSchedule lin = make_schedule("linear", 1e-3, 1e-4, 10, 100);
+  LrSchedule lin = make_schedule(ScheduleKind::linear, 1e-3, 1e-4, 10, 100);
   CHECK(lin.at(0) == cos.at(0));
   CHECK(lin.at(10) == 1e-3);
   CHECK(lin.at(28) == Approx(8.2e-4).epsilon(1e-14));
@@ -202,17 +202,17 @@ TEST_CASE("nanoGPT's warmup + cosine schedule at known iterations; linear; const
   CHECK(lin.at(100) == 1e-4);
   CHECK(lin.at(5000) == 1e-4);
 
-  LrSchedule flat = make_schedule("constant", 1e-3, 1e-4, 10, 100);
+  LrSchedule flat = make_schedule(ScheduleKind::constant, 1e-3, 1e-4, 10, 100);
   for (int64_t it : {0, 5, 10, 55, 1000}) CHECK(flat.at(it) == 1e-3);
 
   // warmup_iters == lr_decay_iters: nanoGPT divides by zero at that iteration; we floor.
-  LrSchedule edge = make_schedule("cosine", 1e-3, 1e-4, 10, 10);
+  LrSchedule edge = make_schedule(ScheduleKind::cosine, 1e-3, 1e-4, 10, 10);
   CHECK(edge.at(9) == Approx(1e-3 * 10 / 11).epsilon(1e-15));
   CHECK(edge.at(10) == 1e-4);
 
-  REQUIRE_THROWS_WITH(make_schedule("step", 1e-3, 1e-4, 10, 100),
-                      Contains("schedule: unknown schedule 'step' (expected constant, cosine or linear)"));
-  REQUIRE_THROWS_WITH(make_schedule("cosine", 1e-3, 1e-4, -1, 100),
+  REQUIRE_THROWS_WITH(parse_name<ScheduleKind>("step", "optim.schedule"),
+                      Contains("optim.schedule must be one of constant, cosine, linear, got \"step\""));
+  REQUIRE_THROWS_WITH(make_schedule(ScheduleKind::cosine, 1e-3, 1e-4, -1, 100),
                       Contains("schedule: warmup_iters must be >= 0, got -1"));
 }
 
@@ -318,12 +318,14 @@ void set_grads(const NamedParams& params, int64_t k) {
 }
 
 std::unique_ptr<Optimizer> make(const std::string& name, const NamedParams& params) {
-  OptimizerSettings s;
+  OptimConfig s;
+  s.name = parse_name<OptimizerKind>(name, "optimizer");
   s.lr = 0.05;
+  s.beta2 = 0.999;
   s.weight_decay = 0.1;
   s.momentum = 0.9;
   s.nesterov = true;
-  return make_optimizer(name, params, s);
+  return make_optimizer(s, params);
 }
 
 void run_steps(Optimizer& opt, const NamedParams& params, int64_t from, int64_t to, const LrSchedule& lr) {
@@ -338,7 +340,7 @@ void run_steps(Optimizer& opt, const NamedParams& params, int64_t from, int64_t 
 }  // namespace
 
 TEST_CASE("state export / import into a fresh optimizer continues bit for bit", "[optim]") {
-  const LrSchedule lr = make_schedule("cosine", 0.05, 0.005, 3, 8);
+  const LrSchedule lr = make_schedule(ScheduleKind::cosine, 0.05, 0.005, 3, 8);
   for (const std::string name : {"adamw", "adam", "sgd"}) {
     INFO(name);
     NamedParams straight = make_params(), resumed = make_params();
@@ -374,7 +376,7 @@ TEST_CASE("state export / import into a fresh optimizer continues bit for bit", 
 TEST_CASE("optimizer state survives an HDF5 round trip (the checkpoint layout)", "[optim]") {
   const std::filesystem::path path =
       std::filesystem::temp_directory_path() / fmt::format("qkv_test_optim_state_{}.h5", getpid());
-  const LrSchedule lr = make_schedule("linear", 0.05, 0.005, 2, 8);
+  const LrSchedule lr = make_schedule(ScheduleKind::linear, 0.05, 0.005, 2, 8);
   NamedParams straight = make_params(), resumed = make_params();
   auto opt = make("adamw", straight);
   run_steps(*opt, straight, 0, 8, lr);
@@ -434,8 +436,8 @@ TEST_CASE("AdamW trains a tiny GPT: the loss falls on a fixed batch", "[optim]")
 
 TEST_CASE("optimizer errors name the problem", "[optim]") {
   Tensor p = param({1, 2}, {2});
-  REQUIRE_THROWS_WITH(make_optimizer("lion", {{"w", p}}, {}),
-                      Contains("optimizer: unknown optimizer 'lion' (expected adamw, adam or sgd)"));
+  REQUIRE_THROWS_WITH(parse_name<OptimizerKind>("lion", "optim.name"),
+                      Contains("optim.name must be one of adamw, adam, sgd, got \"lion\""));
   SGDOptions nesterov;
   nesterov.nesterov = true;
   REQUIRE_THROWS_WITH(SGD({{"w", p}}, nesterov), Contains("sgd: Nesterov momentum needs momentum > 0"));

@@ -51,7 +51,8 @@ double attr_double(const Hdf5File& f, const std::string& key) { return std::stod
 
 // The optimizer and schedule the file's attributes describe, through the config factories.
 std::unique_ptr<Optimizer> optimizer_for(const Hdf5File& f, const NamedParams& params) {
-  OptimizerSettings s;
+  OptimConfig s;
+  s.name = parse_name<OptimizerKind>(f.attr_string("optimizer"), "optimizer");
   s.lr = attr_double(f, "lr");
   s.beta1 = attr_double(f, "beta1");
   s.beta2 = attr_double(f, "beta2");
@@ -59,11 +60,11 @@ std::unique_ptr<Optimizer> optimizer_for(const Hdf5File& f, const NamedParams& p
   s.weight_decay = attr_double(f, "weight_decay");
   s.momentum = attr_double(f, "momentum");
   s.nesterov = f.attr_int("nesterov") != 0;
-  return make_optimizer(f.attr_string("optimizer"), params, s);
+  return make_optimizer(s, params);
 }
 
 LrSchedule schedule_for(const Hdf5File& f) {
-  return make_schedule(f.attr_string("schedule"), attr_double(f, "lr"), attr_double(f, "min_lr"),
+  return make_schedule(parse_name<ScheduleKind>(f.attr_string("schedule"), "schedule"), attr_double(f, "lr"), attr_double(f, "min_lr"),
                        f.attr_int("warmup_iters"), f.attr_int("lr_decay_iters"));
 }
 

@@ -186,7 +186,7 @@ TEST_CASE("resume without a checkpoint and a checkpoint of another shape are cle
 TEST_CASE("a SentencePiece tokenizer is trained and saved in the checkpoint and reloaded", "[train]") {
   fs::path dir = temp_dir("spm");
   TrainOptions opt = tiny_run(dir, 2);
-  opt.config.data.tokenizer = "bpe";
+  opt.config.data.tokenizer = data::TokenizerKind::bpe;
   opt.config.data.vocab_size = 300;
   TrainResult r = train(opt);
   LoadedModel m = load_model(r.last_checkpoint);

@@ -38,7 +38,7 @@ const Trained& trained() {
     TrainOptions opt;
     RunConfig& c = opt.config;
     c.data.corpus = qkv::testing::write_pairs(t.dir);
-    c.data.tokenizer = "bpe";
+    c.data.tokenizer = data::TokenizerKind::bpe;
     c.data.vocab_size = 300;  // SentencePiece needs 256 byte pieces + the characters
     c.model.kind = nn::ModelKind::seq2seq;
     c.model.n_layer = 1;

@@ -1,26 +1,27 @@
 #include "train/trainer.h"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cmath>
 #include <csignal>
 #include <filesystem>
+#include <memory>
 #include <optional>
 
 #include "autograd/ops/binary.h"
-#include "cpu/parallel.h"
-#include "base/profile.h"
 #include "autograd/tape.h"
+#include "base/profile.h"
+#include "cpu/parallel.h"
 #include "data/corpus.h"
+#include "io/checkpoint.h"
+#include "io/checkpoint_files.h"
+#include "io/plot.h"
 #include "optim/clip.h"
 #include "optim/factory.h"
 #include "optim/schedule.h"
-#include "io/plot.h"
 #include "train/metrics.h"
-#include "io/checkpoint.h"
-#include "io/checkpoint_files.h"
+#include "train/progress.h"
 #include "train/training_task.h"
 
 namespace qkv {
@@ -44,207 +45,277 @@ class SigintScope {
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-std::string format_duration(double s) {
-  if (!std::isfinite(s) || s < 0) return "?";
-  int64_t t = static_cast<int64_t>(s + 0.5);
-  if (t >= 3600) return fmt::format("{}h{:02d}m", t / 3600, (t % 3600) / 60);
-  if (t >= 60) return fmt::format("{}m{:02d}s", t / 60, t % 60);
-  return fmt::format("{}s", t);
+// The config, validated, with its thread count applied: before anything is read or written.
+RunConfig prepare_config(const RunConfig& config) {
+  validate(config);
+  if (config.train.threads > 0) set_num_threads(static_cast<int>(config.train.threads));
+  return config;
 }
 
-// The progress line: rewritten in place on a terminal, plain lines otherwise.
-class Progress {
+// One call of train(), held between its steps; each method is one step of the list that
+// train() reads as, in that order.
+class TrainingRun {
  public:
-  explicit Progress(bool on) : on_(on), tty_(isatty(STDOUT_FILENO)) {}
-  void step(int64_t step, int64_t total, double loss, double lr, double tok_s, double eta_s, bool log_line) {
-    if (!on_) return;
-    std::string line = fmt::format("step {}/{} | loss {:.4f} | lr {:.2e} | {:.0f} tok/s | ETA {}", step, total, loss,
-                                   lr, tok_s, format_duration(eta_s));
-    if (tty_) {
-      fmt::print("\r{:<90}", line);
-      std::fflush(stdout);
-    } else if (log_line) {
-      fmt::print("{}\n", line);
-      std::fflush(stdout);
-    }
-  }
-  void message(const std::string& text) {
-    if (!on_) return;
-    fmt::print("{}{}\n", tty_ ? "\r\33[2K" : "", text);
-    std::fflush(stdout);
-  }
+  explicit TrainingRun(const TrainOptions& options)
+      : options_(options), started_(Clock::now()), cfg_(prepare_config(options.config)), progress_(options.progress) {}
+
+  // With --resume, the newest checkpoint in train.out; then the folder exists.
+  void open_checkpoint_to_resume();
+  // Data, tokenizer and model (the tokenizer is the checkpoint's when resuming).
+  void build_task();
+  void build_optimizer_and_schedule();
+  // Parameters, optimizer state, generators, step and best loss from the checkpoint.
+  void restore_from_checkpoint();
+  void open_metrics();
+  void announce();
+  void start_profile();
+
+  bool finished() const { return step_ >= cfg_.train.max_iters; }
+  // Gradients of grad_accum micro-batches, clipped, applied; returns the step's lr.
+  double optimizer_step();
+  // The validation loss when this step evaluates (best.h5 saved when it improves).
+  std::optional<double> evaluate_if_due();
+  void log(double lr, std::optional<double> val);
+  void checkpoint_if_due();
+  // Ctrl-C: a checkpoint at this step, then stop.
+  void save_interrupted();
+  // The profile table, the run's totals and the loss plot.
+  TrainResult finish();
 
  private:
-  bool on_, tty_;
+  // The mean loss of the micro-batches and their tokens; a NaN or inf loss stops the run.
+  std::pair<double, int64_t> accumulate_gradients();
+  [[noreturn]] void fail_on_loss(double value);
+  void clipped_update();
+  void count_step(int64_t tokens, double seconds, double mean_loss);
+  std::string save(const std::string& path);
+  void save_step_checkpoint();
+
+  const TrainOptions& options_;
+  const Clock::time_point started_;
+  const RunConfig cfg_;
+  const TrainConfig& tc_ = cfg_.train;
+  Progress progress_;
+  std::optional<Checkpoint> resumed_;
+  std::unique_ptr<TrainingTask> task_;
+  std::unique_ptr<optim::Optimizer> opt_;
+  optim::LrSchedule schedule_;
+  Generator data_gen_{static_cast<uint64_t>(tc_.seed)};
+  const uint64_t eval_seed_ = static_cast<uint64_t>(tc_.seed) ^ 0x5eedULL;
+  std::unique_ptr<MetricsCsv> metrics_;
+  std::string config_toml_;
+  TrainResult result_;
+  int64_t step_ = 0, tokens_seen_ = 0;
+  // Speed: training time only (evaluation excluded); the window is since the last log row.
+  double train_seconds_ = 0, window_seconds_ = 0;
+  int64_t window_tokens_ = 0, steps_this_run_ = 0, tokens_this_run_ = 0;
 };
 
+void TrainingRun::open_checkpoint_to_resume() {
+  if (options_.resume) {
+    std::string path = newest_checkpoint(tc_.out);
+    QKV_CHECK(!path.empty(), "train: --resume: no checkpoint (ckpt-*.h5) in {}", tc_.out);
+    resumed_ = load_checkpoint(path);
+    progress_.message(fmt::format("resuming from {} (step {})", path, resumed_->step));
+  }
+  fs::create_directories(tc_.out);
+}
+
+void TrainingRun::build_task() {
+  task_ = make_training_task(cfg_, options_.data_dir.empty() ? data::default_data_dir() : options_.data_dir,
+                             resumed_ ? data::load_tokenizer(resumed_->tokenizer_blob) : nullptr);
+}
+
+void TrainingRun::build_optimizer_and_schedule() {
+  const optim::OptimConfig& oc = cfg_.optim;
+  opt_ = optim::make_optimizer(oc, task_->model().named_parameters());
+  schedule_ = optim::make_schedule(oc.schedule, oc.lr, oc.min_lr, oc.warmup_iters, oc.lr_decay_iters);
+}
+
+void TrainingRun::restore_from_checkpoint() {
+  if (!resumed_) return;
+  try {
+    task_->model().load_state_dict(resumed_->params);
+  } catch (const Error& e) {
+    fail("train: --resume: the checkpoint in {} does not match the config: {}", tc_.out, e.what());
+  }
+  opt_->load_state_dict(resumed_->optim);
+  data_gen_.set_state(resumed_->rng.at("data"));
+  task_->dropout_generator().set_state(resumed_->rng.at("dropout"));
+  step_ = resumed_->step;
+  tokens_seen_ = resumed_->tokens_seen;
+  result_.best_val_loss = resumed_->best_val_loss;
+}
+
+void TrainingRun::open_metrics() {
+  metrics_ = std::make_unique<MetricsCsv>((fs::path(tc_.out) / "metrics.csv").string(),
+                                          resumed_ ? std::optional<int64_t>(step_) : std::optional<int64_t>(0));
+  config_toml_ = to_toml(cfg_);
+}
+
+void TrainingRun::announce() {
+  progress_.message(fmt::format("qkv train: {} parameters, {}, {} threads", task_->model().num_parameters(),
+                                task_->describe(), num_threads()));
+}
+
+void TrainingRun::start_profile() {
+  profile::set_enabled(options_.profile);
+  profile::reset();
+}
+
+double TrainingRun::optimizer_step() {
+  const auto t0 = Clock::now();
+  profile::step_begin();
+  const double lr = schedule_.at(step_);
+  opt_->set_lr(lr);
+  const auto [mean_loss, tokens] = accumulate_gradients();
+  clipped_update();
+  profile::step_end();
+  count_step(tokens, seconds_since(t0), mean_loss);
+  return lr;
+}
+
+std::pair<double, int64_t> TrainingRun::accumulate_gradients() {
+  double loss_sum = 0;
+  int64_t step_tokens = 0;
+  for (int64_t micro = 0; micro < tc_.grad_accum; ++micro) {
+    auto [loss, tokens] = task_->train_loss(data_gen_);
+    step_tokens += tokens;
+    double value = loss.item();
+    if (!std::isfinite(value)) fail_on_loss(value);
+    loss_sum += value;
+    (tc_.grad_accum > 1 ? loss * (1.0 / static_cast<double>(tc_.grad_accum)) : loss).backward();
+  }
+  return {loss_sum / static_cast<double>(tc_.grad_accum), step_tokens};
+}
+
+void TrainingRun::fail_on_loss(double value) {
+  tape().clear();
+  std::string last = newest_checkpoint(tc_.out);
+  fail("train: loss is {} at step {} (expected a finite number); {}", value, step_ + 1,
+       last.empty() ? "no checkpoint was written yet" : "the last good checkpoint is " + last);
+}
+
+void TrainingRun::clipped_update() {
+  profile::Scope update(profile::Family::optimizer);
+  optim::clip_grad_norm(opt_->parameters(), cfg_.optim.grad_clip);
+  opt_->step();
+  opt_->zero_grad();
+}
+
+void TrainingRun::count_step(int64_t tokens, double seconds, double mean_loss) {
+  ++step_;
+  ++steps_this_run_;
+  tokens_seen_ += tokens;
+  train_seconds_ += seconds;
+  window_seconds_ += seconds;
+  window_tokens_ += tokens;
+  tokens_this_run_ += tokens;
+  result_.last_train_loss = mean_loss;
+}
+
+std::optional<double> TrainingRun::evaluate_if_due() {
+  if (step_ % tc_.eval_interval != 0 && step_ != tc_.max_iters) return std::nullopt;
+  const double val = task_->validation_loss(tc_.eval_iters, eval_seed_);
+  result_.last_val_loss = val;
+  if (val < result_.best_val_loss) {
+    result_.best_val_loss = val;
+    save((fs::path(tc_.out) / "best.h5").string());
+  }
+  return val;
+}
+
+void TrainingRun::log(double lr, std::optional<double> val) {
+  const double tok_s = window_seconds_ > 0 ? static_cast<double>(window_tokens_) / window_seconds_ : 0;
+  const double eta = static_cast<double>(tc_.max_iters - step_) * train_seconds_ / static_cast<double>(steps_this_run_);
+  const bool log_now = step_ % tc_.log_interval == 0 || val || step_ == tc_.max_iters;
+  progress_.step(step_, tc_.max_iters, result_.last_train_loss, lr, tok_s, eta, log_now);
+  if (log_now) {
+    metrics_->row(step_, result_.last_train_loss, val, lr, tok_s, seconds_since(started_));
+    window_seconds_ = 0;
+    window_tokens_ = 0;
+  }
+  if (val)
+    progress_.message(fmt::format("step {}: train loss {:.4f}, val loss {:.4f}", step_, result_.last_train_loss, *val));
+}
+
+void TrainingRun::checkpoint_if_due() {
+  if (step_ % tc_.checkpoint_interval == 0 || step_ == tc_.max_iters) save_step_checkpoint();
+}
+
+void TrainingRun::save_interrupted() {
+  result_.interrupted = true;
+  save_step_checkpoint();
+  progress_.message(
+      fmt::format("interrupted at step {}: saved {}; continue with --resume", step_, result_.last_checkpoint));
+}
+
+// ckpt-NNNNNN.h5, then all but the newest keep_checkpoints of them removed.
+void TrainingRun::save_step_checkpoint() {
+  result_.last_checkpoint = save(checkpoint_path(tc_.out, step_));
+  prune_checkpoints(tc_.out, tc_.keep_checkpoints);
+}
+
+std::string TrainingRun::save(const std::string& path) {
+  const data::Tokenizer& tokenizer = task_->tokenizer();
+  Checkpoint c;
+  c.step = step_;
+  c.tokens_seen = tokens_seen_;
+  c.best_val_loss = result_.best_val_loss;
+  c.config_toml = config_toml_;
+  c.params = task_->model().state_dict();
+  c.optim = opt_->state_dict();
+  c.tokenizer_kind = tokenizer.kind();
+  c.tokenizer_vocab = tokenizer.vocab_size();
+  c.tokenizer_blob = tokenizer.serialize();
+  c.rng["data"] = data_gen_.state();
+  c.rng["dropout"] = task_->dropout_generator().state();
+  save_checkpoint(path, c);
+  return path;
+}
+
+TrainResult TrainingRun::finish() {
+  if (options_.profile) {
+    result_.profile = profile::report();
+    profile::set_enabled(false);
+  }
+  result_.steps = step_;
+  result_.wall_s = seconds_since(started_);
+  result_.tokens_per_s = train_seconds_ > 0 ? static_cast<double>(tokens_this_run_) / train_seconds_ : 0;
+  const std::string plot = (fs::path(tc_.out) / "loss.png").string();
+  if (plot_loss_curves({{"run", metrics_->path()}}, plot, tc_.out))
+    progress_.message(fmt::format("loss curves: {}", plot));
+  return result_;
+}
 
 }  // namespace
 
 void request_stop() { g_stop = 1; }
 
 TrainResult train(const TrainOptions& options) {
-  const auto started = Clock::now();
-  RunConfig cfg = options.config;
-  validate(cfg);
-  const TrainConfig& tc = cfg.train;
-  if (tc.threads > 0) set_num_threads(static_cast<int>(tc.threads));
-  Progress progress(options.progress);
+  TrainingRun run(options);  // the config validated, its threads set
   g_stop = 0;
-
-  std::optional<Checkpoint> resumed;
-  if (options.resume) {
-    std::string path = newest_checkpoint(tc.out);
-    QKV_CHECK(!path.empty(), "train: --resume: no checkpoint (ckpt-*.h5) in {}", tc.out);
-    resumed = load_checkpoint(path);
-    progress.message(fmt::format("resuming from {} (step {})", path, resumed->step));
-  }
-  fs::create_directories(tc.out);
-
-  // Data and model: the task's (the tokenizer is the checkpoint's when resuming).
-  std::unique_ptr<TrainingTask> task =
-      make_training_task(cfg, options.data_dir.empty() ? data::default_data_dir() : options.data_dir,
-                         resumed ? data::load_tokenizer(resumed->tokenizer_blob) : nullptr);
-  nn::Module& model = task->model();
-  const data::Tokenizer& tokenizer = task->tokenizer();
-
-  optim::OptimizerSettings settings;
-  settings.lr = cfg.optim.lr;
-  settings.beta1 = cfg.optim.beta1;
-  settings.beta2 = cfg.optim.beta2;
-  settings.weight_decay = cfg.optim.weight_decay;
-  settings.momentum = cfg.optim.momentum;
-  if (cfg.optim.decay_embeddings) settings.decay_rule = optim::decay_matrices;
-  std::unique_ptr<optim::Optimizer> opt = optim::make_optimizer(cfg.optim.name, model.named_parameters(), settings);
-  optim::LrSchedule schedule = optim::make_schedule(cfg.optim.schedule, cfg.optim.lr, cfg.optim.min_lr,
-                                                    cfg.optim.warmup_iters, cfg.optim.lr_decay_iters);
-  Generator data_gen(static_cast<uint64_t>(tc.seed));
-  const uint64_t eval_seed = static_cast<uint64_t>(tc.seed) ^ 0x5eedULL;
-
-  TrainResult result;
-  int64_t step = 0, tokens_seen = 0;
-  if (resumed) {
-    try {
-      model.load_state_dict(resumed->params);
-    } catch (const Error& e) {
-      fail("train: --resume: the checkpoint in {} does not match the config: {}", tc.out, e.what());
-    }
-    opt->load_state_dict(resumed->optim);
-    data_gen.set_state(resumed->rng.at("data"));
-    task->dropout_generator().set_state(resumed->rng.at("dropout"));
-    step = resumed->step;
-    tokens_seen = resumed->tokens_seen;
-    result.best_val_loss = resumed->best_val_loss;
-  }
-  MetricsCsv metrics((fs::path(tc.out) / "metrics.csv").string(),
-                     resumed ? std::optional<int64_t>(step) : std::optional<int64_t>(0));
-  const std::string config_toml = to_toml(cfg);
-
-  auto save = [&](const std::string& path) {
-    Checkpoint c;
-    c.step = step;
-    c.tokens_seen = tokens_seen;
-    c.best_val_loss = result.best_val_loss;
-    c.config_toml = config_toml;
-    c.params = model.state_dict();
-    c.optim = opt->state_dict();
-    c.tokenizer_kind = tokenizer.kind();
-    c.tokenizer_vocab = tokenizer.vocab_size();
-    c.tokenizer_blob = tokenizer.serialize();
-    c.rng["data"] = data_gen.state();
-    c.rng["dropout"] = task->dropout_generator().state();
-    save_checkpoint(path, c);
-    return path;
-  };
-
-  progress.message(fmt::format("qkv train: {} parameters, {}, {} threads", model.num_parameters(), task->describe(),
-                               num_threads()));
+  run.open_checkpoint_to_resume();
+  run.build_task();
+  run.build_optimizer_and_schedule();
+  run.restore_from_checkpoint();
+  run.open_metrics();
+  run.announce();
   SigintScope sigint;
-  profile::set_enabled(options.profile);
-  profile::reset();
-  double train_seconds = 0, window_seconds = 0;
-  int64_t window_tokens = 0, steps_this_run = 0, tokens_this_run = 0;
-
-  while (step < tc.max_iters) {
+  run.start_profile();
+  bool interrupted = false;
+  while (!run.finished()) {
     if (g_stop) {
-      result.interrupted = true;
+      interrupted = true;
       break;
     }
-    const auto t0 = Clock::now();
-    profile::step_begin();
-    const double lr = schedule.at(step);
-    opt->set_lr(lr);
-    double loss_sum = 0;
-    int64_t step_tokens = 0;
-    for (int64_t micro = 0; micro < tc.grad_accum; ++micro) {
-      auto [loss, tokens] = task->train_loss(data_gen);
-      step_tokens += tokens;
-      double value = loss.item();
-      if (!std::isfinite(value)) {
-        tape().clear();
-        std::string last = newest_checkpoint(tc.out);
-        fail("train: loss is {} at step {} (expected a finite number); {}", value, step + 1,
-             last.empty() ? "no checkpoint was written yet" : "the last good checkpoint is " + last);
-      }
-      loss_sum += value;
-      (tc.grad_accum > 1 ? loss * (1.0 / static_cast<double>(tc.grad_accum)) : loss).backward();
-    }
-    {
-      profile::Scope update(profile::Family::optimizer);
-      optim::clip_grad_norm(opt->parameters(), cfg.optim.grad_clip);
-      opt->step();
-      opt->zero_grad();
-    }
-    profile::step_end();
-    ++step;
-    ++steps_this_run;
-    tokens_seen += step_tokens;
-    const double dt = seconds_since(t0);
-    train_seconds += dt;
-    window_seconds += dt;
-    window_tokens += step_tokens;
-    tokens_this_run += step_tokens;
-    result.last_train_loss = loss_sum / static_cast<double>(tc.grad_accum);
-
-    std::optional<double> val;
-    if (step % tc.eval_interval == 0 || step == tc.max_iters) {
-      val = task->validation_loss(tc.eval_iters, eval_seed);
-      result.last_val_loss = *val;
-      if (*val < result.best_val_loss) {
-        result.best_val_loss = *val;
-        save((fs::path(tc.out) / "best.h5").string());
-      }
-    }
-    const double tok_s = window_seconds > 0 ? static_cast<double>(window_tokens) / window_seconds : 0;
-    const double eta = static_cast<double>(tc.max_iters - step) * train_seconds / static_cast<double>(steps_this_run);
-    const bool log_now = step % tc.log_interval == 0 || val || step == tc.max_iters;
-    progress.step(step, tc.max_iters, result.last_train_loss, lr, tok_s, eta, log_now);
-    if (log_now) {
-      metrics.row(step, result.last_train_loss, val, lr, tok_s, seconds_since(started));
-      window_seconds = 0;
-      window_tokens = 0;
-    }
-    if (val) progress.message(fmt::format("step {}: train loss {:.4f}, val loss {:.4f}", step, result.last_train_loss, *val));
-    if (step % tc.checkpoint_interval == 0 || step == tc.max_iters) {
-      result.last_checkpoint = save(checkpoint_path(tc.out, step));
-      prune_checkpoints(tc.out, tc.keep_checkpoints);
-    }
+    const double lr = run.optimizer_step();
+    const std::optional<double> val = run.evaluate_if_due();
+    run.log(lr, val);
+    run.checkpoint_if_due();
   }
-  if (result.interrupted) {
-    result.last_checkpoint = save(checkpoint_path(tc.out, step));
-    prune_checkpoints(tc.out, tc.keep_checkpoints);
-    progress.message(fmt::format("interrupted at step {}: saved {}; continue with --resume", step, result.last_checkpoint));
-  }
-  if (options.profile) {
-    result.profile = profile::report();
-    profile::set_enabled(false);
-  }
-  result.steps = step;
-  result.wall_s = seconds_since(started);
-  result.tokens_per_s = train_seconds > 0 ? static_cast<double>(tokens_this_run) / train_seconds : 0;
-  if (plot_loss_curves({{"run", metrics.path()}}, (fs::path(tc.out) / "loss.png").string(), tc.out))
-    progress.message(fmt::format("loss curves: {}", (fs::path(tc.out) / "loss.png").string()));
-  return result;
+  if (interrupted) run.save_interrupted();
+  return run.finish();
 }
 
 }  // namespace qkv
