@@ -32,10 +32,11 @@ T row_max(const T* x, int64_t n) {
   return *std::max_element(acc, acc + fast::kLanes);
 }
 
-// 1 / (1 + e^-z), as the sigmoid op (and PyTorch) computes it: 0 at z = -inf, 1 at +inf.
+// 1 / (1 + e^-z), as the sigmoid op (and PyTorch) computes it, with fast::exp (vectorised;
+// e^-z overflows to inf for z < -88, giving 0).
 template <typename T>
 T sigmoid(T z) {
-  return 1 / (1 + std::exp(-z));
+  return 1 / (1 + fast::exp(-z));
 }
 
 }  // namespace
@@ -66,9 +67,12 @@ void softmax_row_backward(const T* p, T* dp, T scale, int64_t n) {
   for (int64_t j = 0; j < n; ++j) dp[j] = p[j] * (dp[j] - dot) * scale;
 }
 
+// Every visible key first, then the padded ones zeroed: two loops without branches.
 template <typename T>
 void sigmoid_row(T* x, T scale, T bias, int64_t visible, const uint8_t* padded, int64_t width) {
-  for (int64_t j = 0; j < visible; ++j) x[j] = padded && padded[j] ? T(0) : sigmoid(x[j] * scale + bias);
+  for (int64_t j = 0; j < visible; ++j) x[j] = sigmoid(x[j] * scale + bias);
+  if (padded)
+    for (int64_t j = 0; j < visible; ++j) x[j] = padded[j] ? T(0) : x[j];
   std::fill(x + visible, x + width, T(0));
 }
 
@@ -87,23 +91,19 @@ void mask_row(T* x, T scale, int64_t visible, const uint8_t* padded, int64_t wid
   std::fill(x + visible, x + width, kMinusInf<T>);
 }
 
-// Row by row (the memory order), with one running max and sum per column. NaN is
-// skipped by the max and then spreads through its column's sum. A column whose max is
-// -inf has no allowed entry: its exps are set to 0 (NaN stays NaN) and it is divided by
-// 1, or by NaN when it held a NaN.
+// Row by row (the memory order, vectorised along the row), with one running max and sum
+// per column. NaN is skipped by the max and then spreads through its column's sum. A
+// column whose max is -inf has no allowed entry: with its max taken as 0 its exps are 0
+// and so is its sum, and it is divided by 1. (An allowed column's sum is >= 1.)
 template <typename T>
 void softmax_columns(T* x, int64_t rows, int64_t cols, int64_t ld) {
   std::vector<T> m(cols, kMinusInf<T>), s(cols, T(0));
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t j = 0; j < cols; ++j) m[j] = x[r * ld + j] > m[j] ? x[r * ld + j] : m[j];
+  for (int64_t j = 0; j < cols; ++j) m[j] = m[j] == kMinusInf<T> ? T(0) : m[j];
   for (int64_t r = 0; r < rows; ++r)
-    for (int64_t j = 0; j < cols; ++j) {
-      T& v = x[r * ld + j];
-      v = m[j] == kMinusInf<T> ? (std::isnan(v) ? v : T(0)) : fast::exp(v - m[j]);
-      s[j] += v;
-    }
-  for (int64_t j = 0; j < cols; ++j)
-    s[j] = m[j] != kMinusInf<T> ? T(1) / s[j] : s[j] == T(0) ? T(1) : std::numeric_limits<T>::quiet_NaN();
+    for (int64_t j = 0; j < cols; ++j) s[j] += x[r * ld + j] = fast::exp(x[r * ld + j] - m[j]);
+  for (int64_t j = 0; j < cols; ++j) s[j] = s[j] == T(0) ? T(1) : T(1) / s[j];
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t j = 0; j < cols; ++j) x[r * ld + j] *= s[j];
 }
