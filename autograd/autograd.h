@@ -5,6 +5,7 @@
 #include "autograd/gradcheck.h"
 #include "autograd/ops/activation.h"
 #include "autograd/ops/attention.h"
+#include "autograd/ops/attention_weights.h"
 #include "autograd/ops/binary.h"
 #include "autograd/ops/dropout.h"
 #include "autograd/ops/indexing.h"

@@ -10,6 +10,7 @@ Files (each holds one model, its weights and inputs, and its results in two prec
     mha_self.h5   torch.nn.MultiheadAttention (batch_first), self-attention, causal + key padding
     mha_cross.h5  the same module as cross-attention (queries x, keys/values memory), key
                   padding only (qkv's cross-attention is never causal)
+                  Both mha files also hold /normalize: the attention.normalize modes at op level
     gpt.h5        the tiny GPT below, written with qkv's parameter names
 
 Layout of every file:
@@ -28,6 +29,10 @@ mha files: attributes d_model, n_head, batch, T, S, causal (0/1), cross (0/1).
     params: {q,k,v,o}_proj.{weight,bias} (q/k/v split from in_proj_weight / in_proj_bias)
     outputs: out [B,T,d], attn_weights [B,H,T,S] (per head), loss [] = sum(out * R)
     grads/inputs: x, memory (cross only)
+mha files, /normalize (the op-level cases of NORMALIZE_CASES, for the file's key padding):
+    inputs: q [B,H,T,3], k [B,H,S,3], v [B,H,S,2], R [B,H,T,2]; scale 1/sqrt(3)
+    <dtype>/outputs/<case>/{weights [B,H,T,S], out [B,H,T,2]}, loss = sum(out * R)
+    <dtype>/grads/<case>/{q,k,v}
 gpt file: attributes vocab_size, n_embd, n_layer, n_head, block_size, batch, T.
     Pre-LN blocks, exact GELU, causal, LayerNorm eps 1e-5, no dropout, head tied to wte.
     inputs: ids [B,T], targets [B,T]
@@ -178,9 +183,64 @@ def mha_fixture(path, cross):
                               m.out_proj.bias.grad)
         for name, g in grads.items():
             w.put(dname + "/grads/params/" + name, g)
+    normalize_fixture(w, cross, padding)
     attrs = base_attrs("mha")
     attrs.update(d_model=D, n_head=H, batch=B, T=T, S=n_keys, causal=int(not cross), cross=int(cross))
     w.close(attrs)
+
+
+# --- (a') the attention.normalize modes, op level --------------------------------------
+
+NE, NEV = 3, 2  # head sizes of q/k and v
+# (case, normalize, causal, sigmoid bias or None, padded keys also masked as queries).
+# Self-attention: query i is position i, so its key padding is also its query padding.
+NORMALIZE_CASES = {
+    False: [("queries", "queries", False, None, True), ("queries_causal", "queries", True, None, True),
+            ("sigmoid_causal", "sigmoid", True, None, False), ("sigmoid_bias", "sigmoid", True, -1.5, False)],
+    True: [("queries", "queries", False, None, False), ("sigmoid", "sigmoid", False, None, False),
+           ("sigmoid_bias", "sigmoid", False, -1.5, False)],
+}
+
+
+def normalize_weights(scores, allowed, kind, bias):
+    """docs/design.md section 3: 0 at masked entries; queries: softmax over the allowed
+    queries of a key (a fully masked column is NaN here, then 0); sigmoid: sigmoid(s + b),
+    b = -log(allowed keys of the row) unless given."""
+    if kind == "queries":
+        w = torch.softmax(scores.masked_fill(~allowed, float("-inf")), dim=-2)
+    else:
+        n = allowed.sum(-1, keepdim=True).clamp(min=1).to(scores.dtype)
+        w = torch.sigmoid(scores + (-torch.log(n) if bias is None else bias))
+    return torch.where(allowed, w, torch.zeros((), dtype=scores.dtype))
+
+
+def normalize_fixture(w, cross, padding):
+    gen = torch.Generator().manual_seed(SEED + 10 + (1 if cross else 0))  # apart from the module's draws
+    n_keys = padding.shape[1]
+    q = torch.randn(B, H, T, NE, generator=gen)
+    k = torch.randn(B, H, n_keys, NE, generator=gen)
+    v = torch.randn(B, H, n_keys, NEV, generator=gen)
+    R = torch.randn(B, H, T, NEV, generator=gen)
+    for name, value in dict(q=q, k=k, v=v, R=R).items():
+        w.put("normalize/inputs/" + name, value)
+    key_ok = ~padding.bool()[:, None, None, :]
+    for case, kind, causal, bias, query_padding in NORMALIZE_CASES[cross]:
+        allowed = key_ok.expand(B, 1, T, n_keys)
+        if causal:
+            allowed = allowed & ~torch.triu(torch.ones(T, n_keys, dtype=torch.bool), diagonal=1)
+        if query_padding:
+            allowed = allowed & ~padding.bool()[:, None, :, None]
+        for dname, dtype in DTYPES.items():
+            qd, kd, vd = (t.to(dtype, copy=True).requires_grad_() for t in (q, k, v))
+            weights = normalize_weights(qd @ kd.transpose(-2, -1) / math.sqrt(NE), allowed, kind, bias)
+            out = weights @ vd
+            (out * R.to(dtype)).sum().backward()
+            for t in (weights, out, qd.grad, kd.grad, vd.grad):
+                assert torch.isfinite(t).all(), case
+            w.put(f"normalize/{dname}/outputs/{case}/weights", weights)
+            w.put(f"normalize/{dname}/outputs/{case}/out", out)
+            for name, t in dict(q=qd, k=kd, v=vd).items():
+                w.put(f"normalize/{dname}/grads/{case}/{name}", t.grad)
 
 
 # --- (b, c) a tiny GPT with qkv's parameter names --------------------------------------

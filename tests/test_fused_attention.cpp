@@ -13,6 +13,7 @@
 #include "autograd/autograd.h"
 #include "nn/attention.h"
 #include "checks/layers/layer_cases.h"
+#include "attention_test_support.h"
 
 using namespace qkv;
 using Catch::Contains;
@@ -33,8 +34,7 @@ struct Inputs {
 };
 
 Tensor input(const Problem& p, int64_t h, int64_t L, int64_t e, DType dt, Generator& gen) {
-  if (!p.permuted) return randn({p.B, h, L, e}, gen, dt).requires_grad_();
-  return randn({p.B, L, h, e}, gen, dt).permute({0, 2, 1, 3}).detach().requires_grad_();
+  return test::head_input(p.B, h, L, e, p.permuted, dt, gen);
 }
 
 Inputs make_inputs(const Problem& p, DType dt, uint64_t seed = 11) {
@@ -68,24 +68,11 @@ Tensor fused(const Problem& p, const Inputs& in) {
   return scaled_dot_attention(in.q, in.k, in.v, scale_of(p), p.causal, p.past, in.padding);
 }
 
-struct Result {
-  Tensor out, dq, dk, dv;
-};
+using Result = test::AttentionResult;
+using test::max_rel_diff;
 
 Result run(const Problem& p, const Inputs& in, Tensor (*f)(const Problem&, const Inputs&)) {
-  for (const Tensor& t : {in.q, in.k, in.v}) t.zero_grad();
-  Tensor out = f(p, in);
-  sum(out * in.grad_out).backward();
-  return {out.detach(), in.q.grad(), in.k.grad(), in.v.grad()};
-}
-
-// Largest |a - b| / max(1, |b|).
-double max_rel_diff(const Tensor& a, const Tensor& b) {
-  REQUIRE(a.shape() == b.shape());
-  std::vector<double> x = a.to_vector<double>(), y = b.to_vector<double>();
-  double m = 0;
-  for (size_t i = 0; i < x.size(); ++i) m = std::max(m, std::abs(x[i] - y[i]) / std::max(1.0, std::abs(y[i])));
-  return m;
+  return test::backward_of(in.q, in.k, in.v, in.grad_out, [&] { return f(p, in); });
 }
 
 bool same_bits(const Tensor& a, const Tensor& b) { return a.to_vector<double>() == b.to_vector<double>(); }

@@ -3,7 +3,9 @@
 // torch.nn.MultiheadAttention and of a tiny GPT written in PyTorch, computed in float32 and
 // in float64 (scripts/make_fixtures.py documents the layout). qkv loads the same weights,
 // runs the same forward pass and loss, and must agree within 1e-5 relative in float32 and
-// 1e-10 in float64 (relative error = ||qkv - torch|| / ||torch||).
+// 1e-10 in float64 (relative error = ||qkv - torch|| / ||torch||). The mha files also hold
+// op-level cases of attention.normalize (queries, sigmoid) under their key padding, which
+// both attention ops (fused, and scores + attention_weights) must reproduce.
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -12,6 +14,7 @@
 #include <iterator>
 
 #include "autograd/autograd.h"
+#include "autograd/ops/attention_weights.h"
 #include "nn/attention.h"
 #include "nn/gpt.h"
 #include "io/hdf5_file.h"
@@ -115,7 +118,63 @@ void check_attention_fixture(const std::string& file) {
   }
 }
 
+// A case of make_fixtures.py's NORMALIZE_CASES: under /normalize, q k^T / sqrt(e) masked
+// by the file's key padding (and, with query_padding, by the same padding as queries;
+// causal: key j <= query i), normalised, times v; loss sum(out * R).
+struct NormalizeCase {
+  std::string name;
+  Normalize kind;
+  bool causal;
+  std::optional<double> bias;
+  bool query_padding;
+};
+
+void check_normalize_fixture(const std::string& file, const std::vector<NormalizeCase>& cases) {
+  const Hdf5File f = open_fixture(file);
+  const Tensor padding = f.read("inputs/key_padding_mask");
+  for (DType dtype : {DType::f32, DType::f64})
+    for (const NormalizeCase& c : cases)
+      for (bool fused : {true, false}) {
+        DYNAMIC_SECTION(file << " " << c.name << (fused ? " fused" : " composed") << " in " << dtype_name(dtype)) {
+          auto read = [&](const char* name) { return f.read(std::string("normalize/inputs/") + name).to(dtype); };
+          Tensor q = read("q").requires_grad_(), k = read("k").requires_grad_(), v = read("v").requires_grad_();
+          const double scale = 1.0 / std::sqrt(static_cast<double>(q.size(3)));
+          const AttentionMask mask{c.causal, 0, padding, c.query_padding ? padding : Tensor()};
+          const NormalizeOptions norm{c.kind, c.bias};
+          const std::string outputs = "normalize/" + std::string(dtype_name(dtype)) + "/outputs/" + c.name + "/";
+          Tensor out;
+          if (fused) {
+            out = scaled_dot_attention(q, k, v, scale, mask, norm);
+          } else {
+            Tensor weights = attention_weights(matmul(q, k.transpose(-2, -1)) * scale, mask, norm);
+            check_close(f, outputs + "weights", weights, dtype);
+            out = matmul(weights, v);
+          }
+          sum(out * read("R")).backward();
+          check_close(f, outputs + "out", out, dtype);
+          const std::string grads = "normalize/" + std::string(dtype_name(dtype)) + "/grads/" + c.name + "/";
+          check_close(f, grads + "q", q.grad(), dtype);
+          check_close(f, grads + "k", k.grad(), dtype);
+          check_close(f, grads + "v", v.grad(), dtype);
+        }
+      }
+}
+
 }  // namespace
+
+TEST_CASE("attention.normalize queries and sigmoid match PyTorch: self-attention, key and query padding",
+          "[parity]") {
+  check_normalize_fixture("mha_self.h5", {{"queries", Normalize::queries, false, {}, true},
+                                          {"queries_causal", Normalize::queries, true, {}, true},
+                                          {"sigmoid_causal", Normalize::sigmoid, true, {}, false},
+                                          {"sigmoid_bias", Normalize::sigmoid, true, -1.5, false}});
+}
+
+TEST_CASE("attention.normalize queries and sigmoid match PyTorch: cross-attention, key padding", "[parity]") {
+  check_normalize_fixture("mha_cross.h5", {{"queries", Normalize::queries, false, {}, false},
+                                           {"sigmoid", Normalize::sigmoid, false, {}, false},
+                                           {"sigmoid_bias", Normalize::sigmoid, false, -1.5, false}});
+}
 
 TEST_CASE("self-attention matches torch.nn.MultiheadAttention (causal + key padding)", "[parity]") {
   check_attention_fixture("mha_self.h5");

@@ -1,15 +1,18 @@
 // scaled_dot_attention: per (batch, head), in blocks of query rows, BLAS computes the
-// scores straight into a probability buffer, a row kernel turns them into the masked
-// softmax in place, and BLAS multiplies by the values. Heads are read in place through
-// leading dimensions (split_heads' permuted views cost no copy). One tape entry that
-// saves only the probabilities P:
-//   S = scale q k^T (+ masks),  P = softmax(S),  O = P v
-//   dv = P^T dO,  dP = dO v^T,  dS = P * (dP - rowsum(dP * P)),
+// scores straight into a probability buffer, normalize_rows (attention_normalize.h,
+// kernels in cpu/attention_kernels) turns them into the masked weights in place, and
+// BLAS multiplies by the values. Heads are read in place through leading dimensions
+// (split_heads' permuted views cost no copy). One tape entry that saves only the
+// weights P:
+//   S = scale q k^T (+ masks),  P = normalize(S),  O = P v
+//   dv = P^T dO,  dP = dO v^T,  dS = the normalisation's backward (keys:
+//   P * (dP - rowsum(dP * P)); queries: colsum instead; sigmoid: dP * P * (1 - P)),
 //   dq = scale dS k,  dk = scale dS^T q
-// The row kernels round as the composed ops do (softmax's fast::exp and lane sums,
-// scaling as a separate multiply): the output and dq have come out bit-identical to
-// matmul(softmax(masked_fill(matmul(q, k^T) * scale)), v)'s in our runs; dk and dv
-// differ in the last bits (summed over row blocks in another order).
+// Under keys the row kernels round as the composed ops do (softmax's fast::exp and lane
+// sums, scaling as a separate multiply): the output and dq have come out bit-identical
+// to matmul(softmax(masked_fill(matmul(q, k^T) * scale)), v)'s in our runs; dk and dv
+// differ in the last bits (summed over row blocks in another order). queries normalises
+// columns, so its one row block is the whole head.
 // Grouped-query heads are indexed, not repeated: query head h reads key/value head
 // h / (H / Hkv), and the backward runs one thread per (batch, key/value head) so the
 // heads of a group add into dk and dv one after another (no races, and the same sums
@@ -23,14 +26,12 @@
 #include <array>
 #include <climits>
 #include <cmath>
-#include <limits>
-#include <optional>
 #include <vector>
 
-#include "cpu/fast_math.h"
 #include "base/keyed_random.h"
 #include "cpu/parallel.h"
 #include "autograd/ops/accumulate.h"
+#include "autograd/ops/attention_normalize.h"
 #include "autograd/tape.h"
 #include "autograd/views.h"
 
@@ -39,9 +40,10 @@ namespace {
 
 constexpr const char* kOp = "scaled_dot_attention";
 
-// Query rows per block. Under a causal mask a block multiplies only the keys its last
-// row sees, which skips most of the upper triangle (T = S = 256: 62.5% of the full
-// products), and the backward's dP scratch stays [64, S], in cache.
+// Query rows per block (keys and sigmoid; queries takes the whole head). Under a causal
+// mask a block multiplies only the keys its last row sees, which skips most of the upper
+// triangle (T = S = 256: 62.5% of the full products), and the backward's dP scratch
+// stays [64, S], in cache.
 constexpr int64_t kRowBlock = 64;
 
 // An uninitialised tensor of `shape` laid out in the dim order of `like`
@@ -112,68 +114,11 @@ void gemm(const Matrix<T>& a, bool transpose_a, const Matrix<T>& b, bool transpo
 
 struct Geometry {
   int64_t B, H, Hkv, T, S, e, ev;
-  int64_t blocks() const { return (T + kRowBlock - 1) / kRowBlock; }
+  int64_t row_block = kRowBlock;
+  int64_t blocks() const { return (T + row_block - 1) / row_block; }
   int64_t group() const { return H / Hkv; }
-  int64_t block_rows(int64_t r0) const { return std::min(kRowBlock, T - r0); }
+  int64_t block_rows(int64_t r0) const { return std::min(row_block, T - r0); }
 };
-
-// Which keys each query sees: j < visible(t), minus the padded ones.
-struct Masks {
-  bool causal = false;
-  int64_t past = 0, S = 0;
-  std::vector<uint8_t> padded;  // [B, S], 1 = masked; empty without key padding
-
-  int64_t visible(int64_t t) const { return causal ? std::clamp<int64_t>(past + t + 1, 0, S) : S; }
-  const uint8_t* padding(int64_t b) const { return padded.empty() ? nullptr : padded.data() + b * S; }
-};
-
-// The largest of x[0, n), ignoring NaN (-inf when there is nothing else). The same max
-// as fast::lane_max (the order of a max does not matter) without its NaN test inside
-// the compare, which keeps GCC from using vector max instructions: lane_max took 30% of
-// the forward here. A NaN still propagates: exp(NaN - m) makes the row's sum NaN.
-template <typename T>
-T row_max(const T* x, int64_t n) {
-  T acc[fast::kLanes];
-  std::fill(acc, acc + fast::kLanes, -std::numeric_limits<T>::infinity());
-  int64_t j = 0;
-  for (; j + fast::kLanes <= n; j += fast::kLanes)
-    for (int l = 0; l < fast::kLanes; ++l) acc[l] = x[j + l] > acc[l] ? x[j + l] : acc[l];
-  for (; j < n; ++j) acc[0] = x[j] > acc[0] ? x[j] : acc[0];
-  return *std::max_element(acc, acc + fast::kLanes);
-}
-
-// One row of products x[0, visible) = q.k -> softmax(scale q.k) in place over the keys
-// that are not padded; everything else in x[0, width) becomes 0 (width: the keys of the
-// row's block, all that backward reads), and so does a row with no key left. The same
-// steps as the composed ops (scale, -inf at padded keys, the softmax kernel's fast::exp
-// and fixed-lane sums; keys past `visible` would only add -inf to the max and 0 to the
-// sums), so the probabilities equal theirs bit for bit.
-template <typename T>
-void softmax_row(T* x, T scale, int64_t visible, const uint8_t* padded, int64_t width) {
-  constexpr T kMinusInf = -std::numeric_limits<T>::infinity();
-  if (padded)
-    for (int64_t j = 0; j < visible; ++j) x[j] = padded[j] ? kMinusInf : x[j] * scale;
-  else
-    for (int64_t j = 0; j < visible; ++j) x[j] *= scale;
-  const T m = row_max(x, visible);
-  if (m == kMinusInf) {  // no key left, or NaN among -inf (propagated as the softmax op does)
-    const bool nan = std::any_of(x, x + visible, [](T v) { return std::isnan(v); });
-    std::fill(x, x + width, nan ? std::numeric_limits<T>::quiet_NaN() : T(0));
-    return;
-  }
-  const T inv = T(1) / fast::lane_sum<T>(visible, [&](int64_t j) { return x[j] = fast::exp(x[j] - m); });
-  for (int64_t j = 0; j < visible; ++j) x[j] *= inv;
-  std::fill(x + visible, x + width, T(0));
-}
-
-// dP -> scale dS = scale P * (dP - sum_j dP_j P_j) in place over one row of n keys (0
-// where P is 0: masked keys and fully masked rows pass back nothing). Rounded as the
-// composed softmax backward followed by `* scale`.
-template <typename T>
-void softmax_grad_row(const T* p, T* dp, T scale, int64_t n) {
-  const T dot = fast::lane_sum<T>(n, [&](int64_t j) { return dp[j] * p[j]; });
-  for (int64_t j = 0; j < n; ++j) dp[j] = p[j] * (dp[j] - dot) * scale;
-}
 
 // Dropout on the probabilities, as dropout() would draw it on the [B, H, T, S] weights of
 // the composed ops: element (b, h, t, j) kept with probability 1 - p and then scaled, from
@@ -200,29 +145,29 @@ int64_t attention_grain(int64_t multiply_adds_per_item) {
   return std::max<int64_t>(1, kMinWork / std::max<int64_t>(multiply_adds_per_item, 1));
 }
 
-// out = softmax(scale q k^T + masks) v. probs: [B, H, T, S] to keep for backward, or
-// null (no grad: each thread works in a [64, S] scratch instead). In probs, the keys
-// past those a row block sees are left unwritten: backward never reads them.
+// out = normalize(scale q k^T + masks) v. probs: [B, H, T, S] to keep for backward, or
+// null (no grad: each thread works in a [row block, S] scratch instead). In probs, the
+// keys past those a row block sees are left unwritten: backward never reads them.
 template <typename T>
-void attention_forward(const Geometry& g, const Masks& masks, T scale, const AttentionDropout& drop,
-                       const Heads<T>& q, const Heads<T>& k, const Heads<T>& v, const Heads<T>& out, T* probs) {
+void attention_forward(const Geometry& g, const RowMasks& masks, const NormalizeOptions& norm, T scale,
+                       const AttentionDropout& drop, const Heads<T>& q, const Heads<T>& k, const Heads<T>& v,
+                       const Heads<T>& out, T* probs) {
   const int64_t blocks = g.blocks();
-  const int64_t grain = attention_grain(std::min<int64_t>(kRowBlock, g.T) * g.S * (g.e + g.ev));
+  const int64_t grain = attention_grain(std::min<int64_t>(g.row_block, g.T) * g.S * (g.e + g.ev));
   parallel_for(g.B * g.H * blocks, grain, [&](int64_t lo, int64_t hi) {
-    std::vector<T> scratch(probs ? 0 : kRowBlock * g.S);
-    std::vector<T> dropped(drop.on ? kRowBlock * g.S : 0);  // the block's probabilities after dropout
+    std::vector<T> scratch(probs ? 0 : g.row_block * g.S);
+    std::vector<T> dropped(drop.on ? g.row_block * g.S : 0);  // the block's probabilities after dropout
     for (int64_t i = lo; i < hi; ++i) {
       const int64_t bh = i / blocks, b = bh / g.H, h = bh % g.H, kv = h / g.group();
-      const int64_t r0 = (i % blocks) * kRowBlock, rows = g.block_rows(r0);
-      const int64_t n = masks.visible(r0 + rows - 1);  // keys the block's last row sees
+      const int64_t r0 = (i % blocks) * g.row_block, rows = g.block_rows(r0);
+      const int64_t n = masks.reach(r0 + rows - 1);  // keys the block's last row may see
       T* p = probs ? probs + (bh * g.T + r0) * g.S : scratch.data();
       if (n == 0) {
         out.zero_rows(b, h, r0, r0 + rows, g.ev);
         continue;
       }
       gemm(q.at(b, h).from_row(r0), false, k.at(b, kv), true, p, g.S, rows, n, g.e, T(0));
-      for (int64_t r = 0; r < rows; ++r)
-        softmax_row(p + r * g.S, scale, masks.visible(r0 + r), masks.padding(b), n);
+      normalize_rows(norm, masks, b, r0, rows, p, g.S, n, scale);
       const T* used = p;
       if (drop.on) {
         for (int64_t r = 0; r < rows; ++r) drop_row(drop, g, bh, r0 + r, p + r * g.S, dropped.data() + r * g.S, n);
@@ -236,13 +181,14 @@ void attention_forward(const Geometry& g, const Masks& masks, T scale, const Att
 
 // The gradients of q, k and v (each optional: an undefined Heads is skipped) from dO.
 template <typename T>
-void attention_backward(const Geometry& g, const Masks& masks, T scale, const AttentionDropout& drop,
-                        const Heads<T>& q, const Heads<T>& k, const Heads<T>& v, const Heads<T>& d_out,
-                        const T* probs, const Heads<T>& dq, const Heads<T>& dk, const Heads<T>& dv) {
+void attention_backward(const Geometry& g, const RowMasks& masks, Normalize norm, T scale,
+                        const AttentionDropout& drop, const Heads<T>& q, const Heads<T>& k, const Heads<T>& v,
+                        const Heads<T>& d_out, const T* probs, const Heads<T>& dq, const Heads<T>& dk,
+                        const Heads<T>& dv) {
   const int64_t grain = attention_grain(g.group() * g.T * g.S * (2 * g.e + 2 * g.ev));
   parallel_for(g.B * g.Hkv, grain, [&](int64_t lo, int64_t hi) {
-    std::vector<T> ds(kRowBlock * g.S);  // dP, then dS, of one block
-    std::vector<T> dropped(drop.on ? kRowBlock * g.S : 0);  // the block's probabilities after dropout
+    std::vector<T> ds(g.row_block * g.S);  // dP, then dS, of one block
+    std::vector<T> dropped(drop.on ? g.row_block * g.S : 0);  // the block's probabilities after dropout
     for (int64_t i = lo; i < hi; ++i) {
       const int64_t b = i / g.Hkv, kv = i % g.Hkv;
       // Every query head of the group adds into dk and dv (keys past a block's last row
@@ -250,8 +196,8 @@ void attention_backward(const Geometry& g, const Masks& masks, T scale, const At
       if (dk.base) dk.zero_rows(b, kv, 0, g.S, g.e);
       if (dv.base) dv.zero_rows(b, kv, 0, g.S, g.ev);
       for (int64_t h = kv * g.group(); h < (kv + 1) * g.group(); ++h)
-        for (int64_t r0 = 0; r0 < g.T; r0 += kRowBlock) {
-          const int64_t rows = g.block_rows(r0), n = masks.visible(r0 + rows - 1);
+        for (int64_t r0 = 0; r0 < g.T; r0 += g.row_block) {
+          const int64_t rows = g.block_rows(r0), n = masks.reach(r0 + rows - 1);
           if (n == 0) {
             if (dq.base) dq.zero_rows(b, h, r0, r0 + rows, g.e);
             continue;
@@ -269,10 +215,9 @@ void attention_backward(const Geometry& g, const Masks& masks, T scale, const At
           if (dv.base) gemm(used, true, d_o, false, dv.ptr(b, kv), dv.row_stride, n, g.ev, rows, T(1));
           if (!dq.base && !dk.base) continue;
           gemm(d_o, false, v.at(b, kv), true, ds.data(), n, rows, n, g.ev, T(0));
-          for (int64_t r = 0; r < rows; ++r) {
-            if (drop.on) drop_row(drop, g, bh, r0 + r, ds.data() + r * n, ds.data() + r * n, n);
-            softmax_grad_row(p.ptr + r * g.S, ds.data() + r * n, scale, n);
-          }
+          if (drop.on)
+            for (int64_t r = 0; r < rows; ++r) drop_row(drop, g, bh, r0 + r, ds.data() + r * n, ds.data() + r * n, n);
+          normalize_rows_backward(norm, rows, p.ptr, g.S, ds.data(), n, n, scale);
           if (dq.base)
             gemm(row_major<T>(ds.data(), n), false, k.at(b, kv), false, dq.rows(b, h, r0), dq.row_stride, rows, g.e,
                  n, T(0));
@@ -284,7 +229,7 @@ void attention_backward(const Geometry& g, const Masks& masks, T scale, const At
   });
 }
 
-Geometry check_inputs(const Tensor& q, const Tensor& k, const Tensor& v, int64_t past, const Tensor& key_padding) {
+Geometry check_inputs(const Tensor& q, const Tensor& k, const Tensor& v) {
   QKV_CHECK(q.defined() && k.defined() && v.defined(), "{}: q, k or v is undefined", kOp);
   QKV_CHECK(q.dim() == 4 && k.dim() == 4 && v.dim() == 4,
         "{}: expected q [B,H,T,e], k [B,Hkv,S,e], v [B,Hkv,S,ev], got {}, {}, {}", kOp, describe(q), describe(k),
@@ -300,26 +245,23 @@ Geometry check_inputs(const Tensor& q, const Tensor& k, const Tensor& v, int64_t
   QKV_CHECK(g.e > 0 && g.ev > 0, "{}: head sizes must be positive, got e = {}, ev = {}", kOp, g.e, g.ev);
   QKV_CHECK(std::max({g.T, g.S, g.e, g.ev}) <= INT_MAX, "{}: matrix dims exceed the BLAS int range: {}, {}", kOp,
         q.shape().str(), k.shape().str());
-  QKV_CHECK(past >= 0, "{}: past must be >= 0, got {}", kOp, past);
-  QKV_CHECK(!key_padding.defined() ||
-            (key_padding.dim() == 2 && key_padding.size(0) == g.B && key_padding.size(1) == g.S),
-        "{}: key_padding must be [B,S] = [{},{}], got {}", kOp, g.B, g.S, describe(key_padding));
   return g;
-}
-
-Masks masks_of(bool causal, int64_t past, int64_t S, const Tensor& key_padding) {
-  Masks m{causal, past, S, {}};
-  if (key_padding.defined())
-    for (double x : key_padding.to_vector<double>()) m.padded.push_back(x != 0);
-  return m;
 }
 
 }  // namespace
 
 Tensor scaled_dot_attention(const Tensor& q, const Tensor& k, const Tensor& v, double scale, bool causal,
                             int64_t past, const Tensor& key_padding, double dropout_p, Generator* dropout_gen) {
-  const Geometry g = check_inputs(q, k, v, past, key_padding);
-  const Masks masks = masks_of(causal, past, g.S, key_padding);
+  return scaled_dot_attention(q, k, v, scale, AttentionMask{causal, past, key_padding, Tensor()}, NormalizeOptions{},
+                              dropout_p, dropout_gen);
+}
+
+Tensor scaled_dot_attention(const Tensor& q, const Tensor& k, const Tensor& v, double scale,
+                            const AttentionMask& mask, const NormalizeOptions& normalize, double dropout_p,
+                            Generator* dropout_gen) {
+  Geometry g = check_inputs(q, k, v);
+  if (normalize.kind == Normalize::queries) g.row_block = std::max<int64_t>(g.T, 1);  // columns need every row
+  const RowMasks masks = row_masks(mask, g.B, g.T, g.S, kOp);
   QKV_CHECK(dropout_p >= 0.0 && dropout_p < 1.0, "{}: dropout must be in [0, 1), got {}", kOp, dropout_p);
   QKV_CHECK(dropout_p == 0.0 || dropout_gen != nullptr, "{}: dropout {} needs a generator", kOp, dropout_p);
   AttentionDropout drop;
@@ -329,17 +271,18 @@ Tensor scaled_dot_attention(const Tensor& q, const Tensor& k, const Tensor& v, d
   const bool grad = any_requires_grad(q, k, v);
   const Tensor probs = grad ? Tensor::empty({g.B, g.H, g.T, g.S}, q.dtype()) : Tensor();
   dispatch_float(q.dtype(), kOp, [&]<typename T>() {
-    attention_forward<T>(g, masks, static_cast<T>(scale), drop, heads_of<T>(qr), heads_of<T>(kr), heads_of<T>(vr),
-                         heads_of<T>(out), grad ? probs.data<T>() : nullptr);
+    attention_forward<T>(g, masks, normalize, static_cast<T>(scale), drop, heads_of<T>(qr), heads_of<T>(kr),
+                         heads_of<T>(vr), heads_of<T>(out), grad ? probs.data<T>() : nullptr);
   });
   if (grad)
-    record(kOp, out, [q, k, v, qr, kr, vr, probs, g, masks, scale, drop](const Tensor& grad_out) {
+    record(kOp, out, [q, k, v, qr, kr, vr, probs, g, masks, kind = normalize.kind, scale,
+                      drop](const Tensor& grad_out) {
       const Tensor d_out = blas_ready(grad_out);
       Tensor dq = q.requires_grad() ? empty_in_order_of(q, q.shape()) : Tensor();
       Tensor dk = k.requires_grad() ? empty_in_order_of(k, k.shape()) : Tensor();
       Tensor dv = v.requires_grad() ? empty_in_order_of(v, v.shape()) : Tensor();
       dispatch_float(q.dtype(), kOp, [&]<typename T>() {
-        attention_backward<T>(g, masks, static_cast<T>(scale), drop, heads_of<T>(qr), heads_of<T>(kr),
+        attention_backward<T>(g, masks, kind, static_cast<T>(scale), drop, heads_of<T>(qr), heads_of<T>(kr),
                               heads_of<T>(vr), heads_of<T>(d_out), probs.data<T>(), heads_of<T>(dq), heads_of<T>(dk),
                               heads_of<T>(dv));
       });

@@ -1,6 +1,7 @@
 // Fused scaled-dot-product attention: softmax(scale q k^T + masks) v in one op and one
 // tape entry, without materialising the scores, masks or their gradients as tensors.
 #pragma once
+#include "autograd/ops/attention_options.h"
 #include "base/generator.h"
 #include "autograd/tensor.h"
 
@@ -20,6 +21,13 @@ namespace qkv {
 // mask is recomputed in backward, not kept.
 Tensor scaled_dot_attention(const Tensor& q, const Tensor& k, const Tensor& v, double scale, bool causal = false,
                             int64_t past = 0, const Tensor& key_padding = Tensor(), double dropout_p = 0.0,
+                            Generator* dropout_gen = nullptr);
+
+// The same with every mask and normalisation (attention_options.h): keys equals the call
+// above; queries and sigmoid weight v as attention_weights(scale q k^T, mask, normalize)
+// would. mask.query_padding zeroes the rows of padded queries.
+Tensor scaled_dot_attention(const Tensor& q, const Tensor& k, const Tensor& v, double scale,
+                            const AttentionMask& mask, const NormalizeOptions& normalize, double dropout_p = 0.0,
                             Generator* dropout_gen = nullptr);
 
 }  // namespace qkv
