@@ -20,6 +20,7 @@ struct Key {
   std::string section, name, type;
   std::function<void(RunConfig&, const toml::node&, const std::string& where)> set;
   std::function<std::string(const RunConfig&)> show;
+  std::function<bool(const RunConfig&)> written = nullptr;  // to_toml writes the key when true; null: always
 };
 
 const char* toml_type_name(const toml::node& n) {
@@ -37,7 +38,7 @@ const char* toml_type_name(const toml::node& n) {
 }
 
 template <typename Get>
-Key int_key(const char* s, const char* n, Get get) {
+Key int_key(const std::string& s, const std::string& n, Get get) {
   return {s, n, "an integer",
           [get](RunConfig& c, const toml::node& v, const std::string& w) {
             if (!v.is_integer()) wrong_type(w, "an integer", v);
@@ -47,7 +48,7 @@ Key int_key(const char* s, const char* n, Get get) {
 }
 
 template <typename Get>
-Key float_key(const char* s, const char* n, Get get) {
+Key float_key(const std::string& s, const std::string& n, Get get) {
   return {s, n, "a number",
           [get](RunConfig& c, const toml::node& v, const std::string& w) {
             if (v.is_integer()) get(c) = static_cast<double>(v.as_integer()->get());
@@ -58,7 +59,7 @@ Key float_key(const char* s, const char* n, Get get) {
 }
 
 template <typename Get>
-Key bool_key(const char* s, const char* n, Get get) {
+Key bool_key(const std::string& s, const std::string& n, Get get) {
   return {s, n, "true or false",
           [get](RunConfig& c, const toml::node& v, const std::string& w) {
             if (!v.is_boolean()) wrong_type(w, "true or false", v);
@@ -68,7 +69,7 @@ Key bool_key(const char* s, const char* n, Get get) {
 }
 
 template <typename Get>
-Key string_key(const char* s, const char* n, Get get) {
+Key string_key(const std::string& s, const std::string& n, Get get) {
   return {s, n, "a string",
           [get](RunConfig& c, const toml::node& v, const std::string& w) {
             if (!v.is_string()) wrong_type(w, "a string", v);
@@ -79,7 +80,7 @@ Key string_key(const char* s, const char* n, Get get) {
 
 // A string key whose value is one of an enum's names (its one table, base/names.h).
 template <typename E, typename Get>
-Key enum_key(const char* s, const char* n, Get get) {
+Key enum_key(const std::string& s, const std::string& n, Get get) {
   return {s, n, "one of " + name_list<E>(),
           [get](RunConfig& c, const toml::node& v, const std::string& w) {
             if (!v.is_string()) wrong_type(w, "a string (" + name_list<E>() + ")", v);
@@ -88,14 +89,54 @@ Key enum_key(const char* s, const char* n, Get get) {
           [get](const RunConfig& c) { return fmt::format("\"{}\"", name_of(get(const_cast<RunConfig&>(c)))); }};
 }
 
+using nn::AttentionConfig;
+using nn::AttentionRole;
 using nn::MlpKind;
 using nn::ModelKind;
 using nn::Positions;
-using nn::QKMode;
-using nn::ScoreKind;
 
-const std::vector<Key>& keys() {
-  static const std::vector<Key> table = {
+// The key of one AttentionConfig field (nn::for_each_attention_key), read and written
+// through `config`, the AttentionConfig it belongs to.
+template <typename Field, typename Config>
+Key attention_field_key(const std::string& section, const std::string& name, Field field, Config config) {
+  auto get = [field, config](RunConfig& c) -> auto& { return config(c).*field; };
+  using T = std::remove_cvref_t<decltype(std::declval<AttentionConfig&>().*field)>;
+  if constexpr (std::is_same_v<T, bool>)
+    return bool_key(section, name, get);
+  else if constexpr (std::is_same_v<T, int64_t>)
+    return int_key(section, name, get);
+  else
+    return enum_key<T>(section, name, get);
+}
+
+// [attention]: the per-attention keys, then the block properties causal and merged
+// (ModelConfig fields kept under their old TOML names); then [attention.encoder],
+// [attention.decoder], [attention.cross], written only for the keys set.
+std::vector<Key> attention_keys() {
+  std::vector<Key> out;
+  nn::for_each_attention_key([&](const char* name, auto field) {
+    out.push_back(attention_field_key("attention", name, field, [](RunConfig& c) -> auto& { return c.model.attention; }));
+  });
+  out.push_back(bool_key("attention", "causal", [](RunConfig& c) -> auto& { return c.model.causal; }));
+  out.push_back(bool_key("attention", "merged", [](RunConfig& c) -> auto& { return c.model.merged; }));
+  for (const auto& [role, role_name] : EnumNames<AttentionRole>::table) {
+    const std::string section = "attention." + std::string(role_name);
+    auto override_of = [role](const RunConfig& c) -> auto& { return const_cast<RunConfig&>(c).model.override_for(role); };
+    nn::for_each_attention_key([&](const char* name, auto field) {
+      Key k = attention_field_key(section, name, field, [override_of](RunConfig& c) -> auto& { return override_of(c).values; });
+      k.set = [set = k.set, override_of, name = std::string(name)](RunConfig& c, const toml::node& v, const std::string& w) {
+        set(c, v, w);
+        override_of(c).keys.insert(name);
+      };
+      k.written = [override_of, name = std::string(name)](const RunConfig& c) { return override_of(c).keys.contains(name); };
+      out.push_back(std::move(k));
+    });
+  }
+  return out;
+}
+
+std::vector<Key> data_and_model_keys() {
+  return {
       string_key("data", "corpus", [](RunConfig& c) -> auto& { return c.data.corpus; }),
       string_key("data", "tokenizer", [](RunConfig& c) -> auto& { return c.data.tokenizer; }),
       int_key("data", "vocab_size", [](RunConfig& c) -> auto& { return c.data.vocab_size; }),
@@ -111,17 +152,11 @@ const std::vector<Key>& keys() {
       enum_key<Positions>("model", "positions", [](RunConfig& c) -> auto& { return c.model.positions; }),
       enum_key<MlpKind>("model", "mlp", [](RunConfig& c) -> auto& { return c.model.mlp; }),
       int_key("model", "mlp_hidden", [](RunConfig& c) -> auto& { return c.model.mlp_hidden; }),
+  };
+}
 
-      bool_key("attention", "q_proj", [](RunConfig& c) -> auto& { return c.model.attention.q_proj; }),
-      bool_key("attention", "k_proj", [](RunConfig& c) -> auto& { return c.model.attention.k_proj; }),
-      bool_key("attention", "v_proj", [](RunConfig& c) -> auto& { return c.model.attention.v_proj; }),
-      bool_key("attention", "o_proj", [](RunConfig& c) -> auto& { return c.model.attention.o_proj; }),
-      enum_key<QKMode>("attention", "qk", [](RunConfig& c) -> auto& { return c.model.attention.qk; }),
-      enum_key<ScoreKind>("attention", "score", [](RunConfig& c) -> auto& { return c.model.attention.score; }),
-      int_key("attention", "kv_heads", [](RunConfig& c) -> auto& { return c.model.attention.kv_heads; }),
-      bool_key("attention", "causal", [](RunConfig& c) -> auto& { return c.model.attention.causal; }),
-      bool_key("attention", "merged", [](RunConfig& c) -> auto& { return c.model.attention.merged; }),
-
+std::vector<Key> train_and_optim_keys() {
+  return {
       int_key("train", "max_iters", [](RunConfig& c) -> auto& { return c.train.max_iters; }),
       int_key("train", "batch_size", [](RunConfig& c) -> auto& { return c.train.batch_size; }),
       int_key("train", "grad_accum", [](RunConfig& c) -> auto& { return c.train.grad_accum; }),
@@ -147,6 +182,14 @@ const std::vector<Key>& keys() {
       float_key("optim", "grad_clip", [](RunConfig& c) -> auto& { return c.optim.grad_clip; }),
       float_key("optim", "momentum", [](RunConfig& c) -> auto& { return c.optim.momentum; }),
   };
+}
+
+const std::vector<Key>& keys() {
+  static const std::vector<Key> table = [] {
+    std::vector<Key> t = data_and_model_keys();
+    for (const std::vector<Key>& part : {attention_keys(), train_and_optim_keys()}) t.insert(t.end(), part.begin(), part.end());
+    return t;
+  }();
   return table;
 }
 
@@ -173,6 +216,43 @@ toml::table parse_toml(const std::string& text, const std::string& origin) {
   }
 }
 
+namespace {
+
+// An unknown key: inside [attention.encoder] and the like, one that is not per-attention.
+[[noreturn]] void unknown_key(const std::string& context, const std::string& section, const std::string& name) {
+  if (section.starts_with("attention.") && known_section(section)) {
+    std::string per_attention;
+    nn::for_each_attention_key([&](const char* n, auto) { per_attention += (per_attention.empty() ? "" : ", ") + std::string(n); });
+    fail("config: {}: {}.{} is not a per-attention key (expected one of {})", context, section, name, per_attention);
+  }
+  fail("config: {}: unknown key {}.{}", context, section, name);
+}
+
+// The keys of one section; a sub-table is a section of its own ([attention.encoder]).
+void read_section(RunConfig& cfg, const std::string& s, const toml::table& tbl, const std::string& origin) {
+  for (auto&& [key, value] : tbl) {
+    std::string k(key.str());
+    if (value.is_table() && known_section(s + "." + k)) {
+      read_section(cfg, s + "." + k, *value.as_table(), origin);
+      continue;
+    }
+    const Key* desc = find_key(s, k);
+    if (!desc) unknown_key(origin, s, k);
+    desc->set(cfg, value, fmt::format("{}.{} in {}", s, k, origin));
+  }
+}
+
+// Per-attention overrides are for seq2seq's three attentions; GPT has one. `where`:
+// " in FILE" or "".
+void check_overrides(const RunConfig& cfg, const std::string& where) {
+  const std::string key = cfg.model.first_override();
+  QKV_CHECK(key.empty() || cfg.model.kind == ModelKind::seq2seq,
+            "config: {}{} is for seq2seq models (model.kind = {} has one attention: set [attention])", key, where,
+            name_of(cfg.model.kind));
+}
+
+}  // namespace
+
 RunConfig parse_config(const std::string& text, const std::string& origin) {
   toml::table root = parse_toml(text, origin);
   RunConfig cfg;
@@ -181,13 +261,9 @@ RunConfig parse_config(const std::string& text, const std::string& origin) {
     if (!known_section(s)) fail("config: {}: unknown section [{}] (expected data, model, attention, train, optim)", origin, s);
     const toml::table* tbl = node.as_table();
     if (!tbl) fail("config: {}: '{}' must be a section [{}]", origin, s, s);
-    for (auto&& [key, value] : *tbl) {
-      std::string k(key.str());
-      const Key* desc = find_key(s, k);
-      if (!desc) fail("config: {}: unknown key {}.{}", origin, s, k);
-      desc->set(cfg, value, fmt::format("{}.{} in {}", s, k, origin));
-    }
+    read_section(cfg, s, *tbl, origin);
   }
+  check_overrides(cfg, " in " + origin);
   return cfg;
 }
 
@@ -201,13 +277,14 @@ RunConfig load_config(const std::string& path) {
 
 void apply_override(RunConfig& cfg, const std::string& assignment) {
   auto eq = assignment.find('=');
-  auto dot = assignment.find('.');
-  if (eq == std::string::npos || dot == std::string::npos || dot > eq)
+  // The key's last dot: sections may have one of their own (attention.encoder.score=rbf).
+  auto dot = eq == std::string::npos ? std::string::npos : assignment.rfind('.', eq);
+  if (eq == std::string::npos || dot == std::string::npos)
     fail("config: --set expects section.key=value, got '{}'", assignment);
   std::string section = assignment.substr(0, dot), name = assignment.substr(dot + 1, eq - dot - 1);
   std::string value = assignment.substr(eq + 1);
   const Key* desc = find_key(section, name);
-  if (!desc) fail("config: --set: unknown key {}.{}", section, name);
+  if (!desc) unknown_key("--set", section, name);
   // The value is TOML (3, 1e-3, true, "x"); a bare word is taken as a string.
   toml::table parsed;
   try {
@@ -221,6 +298,7 @@ void apply_override(RunConfig& cfg, const std::string& assignment) {
 std::string to_toml(const RunConfig& cfg) {
   std::string out, section;
   for (const Key& k : keys()) {
+    if (k.written && !k.written(cfg)) continue;
     if (k.section != section) {
       out += fmt::format("{}[{}]\n", section.empty() ? "" : "\n", k.section);
       section = k.section;
@@ -242,6 +320,7 @@ void validate(const RunConfig& cfg) {
   positive(cfg.train.grad_accum, "train.grad_accum");
   positive(cfg.train.eval_iters, "train.eval_iters");
   QKV_CHECK(m.dropout >= 0 && m.dropout < 1, "config: model.dropout must be in [0, 1), got {}", m.dropout);
+  check_overrides(cfg, "");
   QKV_CHECK(cfg.data.tokenizer == "char" || cfg.data.tokenizer == "bpe" || cfg.data.tokenizer == "unigram",
         "config: data.tokenizer must be one of char, bpe, unigram, got \"{}\"", cfg.data.tokenizer);
   QKV_CHECK(cfg.data.tokenizer == "char" || cfg.data.vocab_size > 0,
