@@ -242,13 +242,11 @@ void read_section(RunConfig& cfg, const std::string& s, const toml::table& tbl, 
   }
 }
 
-// Per-attention overrides are for seq2seq's three attentions; GPT has one. `where`:
-// " in FILE" or "".
+// Per-attention overrides that do not fit the model (nn::ModelConfig::override_problem).
+// `where`: "FILE: " or "".
 void check_overrides(const RunConfig& cfg, const std::string& where) {
-  const std::string key = cfg.model.first_override();
-  QKV_CHECK(key.empty() || cfg.model.kind == ModelKind::seq2seq,
-            "config: {}{} is for seq2seq models (model.kind = {} has one attention: set [attention])", key, where,
-            name_of(cfg.model.kind));
+  const std::string problem = cfg.model.override_problem();
+  QKV_CHECK(problem.empty(), "config: {}{}", where, problem);
 }
 
 }  // namespace
@@ -263,7 +261,7 @@ RunConfig parse_config(const std::string& text, const std::string& origin) {
     if (!tbl) fail("config: {}: '{}' must be a section [{}]", origin, s, s);
     read_section(cfg, s, *tbl, origin);
   }
-  check_overrides(cfg, " in " + origin);
+  check_overrides(cfg, origin + ": ");
   return cfg;
 }
 

@@ -1,6 +1,7 @@
 #include "nn/blocks.h"
 
 #include <cmath>
+#include <string_view>
 
 #include "autograd/autograd.h"
 
@@ -20,6 +21,17 @@ AttentionOptions BlockOptions::attention(AttentionRole role) const {
   a.dropout = model.dropout;
   a.init_std = 0.02;
   a.out_init_std = out_init_std();
+  // With per-attention overrides the three attentions differ, so an impossible one is
+  // named: "attention.cross: ..." (docs/design.md section 3).
+  if (!model.first_override().empty()) {
+    try {
+      a.validate();
+    } catch (const Error& e) {
+      std::string_view why = e.what();
+      if (why.starts_with("attention: ")) why.remove_prefix(std::string_view("attention: ").size());
+      fail("attention.{}: {}", name_of(role), why);
+    }
+  }
   return a;
 }
 
@@ -134,16 +146,16 @@ Tensor CrossDecoderBlock::forward(const Tensor& x, const Tensor& memory, const T
 
 MergedDecoderBlock::MergedDecoderBlock(const BlockOptions& opt, Generator& gen) {
   const ModelConfig& m = opt.model;
-  // The running average stands for the decoder's self-attention: its v_proj and o_proj
-  // switches say whether avg_proj and the shared o_proj exist.
-  const AttentionConfig self = m.attention_for(AttentionRole::decoder);
+  // The sublayer's one attention is cross-attention: its v_proj and o_proj switches (as
+  // resolved for [attention.cross]) say whether avg_proj and the shared o_proj exist.
+  const AttentionConfig cross_cfg = m.attention_for(AttentionRole::cross);
   ln_1 = register_module("ln_1", make_norm(opt));
-  if (self.v_proj)
+  if (cross_cfg.v_proj)
     avg_proj = register_module("avg_proj", std::make_shared<Linear>(m.n_embd, m.n_embd, m.bias, gen));
   AttentionOptions cross = opt.attention(AttentionRole::cross);
   cross.variant.o_proj = false;  // the merged sublayer projects a + c once, below
   cross_attn = register_module("cross_attn", make_attention(opt, gen, cross));
-  if (self.o_proj)
+  if (cross_cfg.o_proj)
     o_proj = register_module("o_proj", std::make_shared<Linear>(m.n_embd, m.n_embd, m.bias, gen, opt.out_init_std()));
   ln_2 = register_module("ln_2", make_norm(opt));
   mlp = register_module("mlp", make_mlp(opt, gen));

@@ -93,11 +93,11 @@ class MergedDecoderBlock : public CrossBlock {
                  Tensor* cross_weights = nullptr, const RowSubset* rows = nullptr,
                  Tensor* self_weights = nullptr) const override;
   std::shared_ptr<LayerNorm> ln_1, ln_2;
-  // Value projection of the running average; absent (identity) when the decoder's
-  // attention has v_proj = false (attention.v_proj, or [attention.decoder]).
+  // Value projection of the running average; absent (identity) when cross-attention has
+  // v_proj = false (attention.v_proj, or [attention.cross]).
   std::shared_ptr<Linear> avg_proj;
   std::shared_ptr<MultiHeadAttention> cross_attn;  // built without o_proj: o_proj is shared
-  // Output projection of the sum; absent (identity) when the decoder's o_proj = false.
+  // Output projection of the sum; absent (identity) when cross-attention's o_proj = false.
   std::shared_ptr<Linear> o_proj;
   std::shared_ptr<MLP> mlp;
   std::shared_ptr<Dropout> dropout;

@@ -25,4 +25,16 @@ std::string ModelConfig::first_override() const {
   return found;
 }
 
+std::string ModelConfig::override_problem() const {
+  const std::string key = first_override();
+  if (key.empty()) return "";
+  if (kind != ModelKind::seq2seq)
+    return key + " is for seq2seq models (model.kind = " + std::string(name_of(kind)) +
+           " has one attention: set [attention])";
+  if (merged && !overrides[static_cast<size_t>(AttentionRole::decoder)].keys.empty())
+    return "[attention.decoder] does not apply with attention.merged = true: the merged decoder has no "
+           "self-attention (its avg_proj and o_proj follow [attention.cross])";
+  return "";
+}
+
 }  // namespace qkv::nn

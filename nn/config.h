@@ -87,6 +87,9 @@ struct ModelConfig {
   AttentionOverride& override_for(AttentionRole role) { return overrides[static_cast<size_t>(role)]; }
   // The first override set, as its key ("attention.encoder.score"); empty when none.
   std::string first_override() const;
+  // Why the overrides do not fit the model, or "" when they do: a GPT has one attention,
+  // and a merged decoder has no self-attention to override (docs/design.md section 3).
+  std::string override_problem() const;
   bool operator==(const ModelConfig&) const = default;
 };
 

@@ -107,13 +107,13 @@ Cost cross_decoder_block(const ModelConfig& m) {
 }
 
 Cost merged_decoder_block(const ModelConfig& m) {
+  const AttentionConfig cross_cfg = m.attention_for(AttentionRole::cross);  // avg_proj and o_proj follow it
   AttentionOptions cross = BlockOptions{m, m.n_layer, nullptr}.attention(AttentionRole::cross);
   cross.variant.o_proj = false;
-  const AttentionConfig self = m.attention_for(AttentionRole::decoder);
   Cost c = layer_norm(m) * 2 + attention(cross) + mlp(m);
-  c.pair_flops += 2.0 * static_cast<double>(m.n_embd);       // the running average, a [T,T] x [T,d] product
-  if (self.v_proj) c += linear(m.n_embd, m.n_embd, m.bias);  // avg_proj
-  if (self.o_proj) c += linear(m.n_embd, m.n_embd, m.bias);  // o_proj
+  c.pair_flops += 2.0 * static_cast<double>(m.n_embd);            // the running average, a [T,T] x [T,d] product
+  if (cross_cfg.v_proj) c += linear(m.n_embd, m.n_embd, m.bias);  // avg_proj
+  if (cross_cfg.o_proj) c += linear(m.n_embd, m.n_embd, m.bias);  // o_proj
   return c;
 }
 
@@ -127,6 +127,7 @@ Cost model_ends(const ModelConfig& m, int64_t final_norms) {
 }
 
 Cost model_cost(const ModelConfig& m) {
+  QKV_CHECK(m.override_problem().empty(), "model: {}", m.override_problem());
   if (m.kind == ModelKind::gpt) return model_ends(m, 1) + decoder_block(m) * m.n_layer;
   Cost decoder = m.merged ? merged_decoder_block(m) : cross_decoder_block(m);
   return model_ends(m, 2) + (encoder_block(m) + decoder) * m.n_layer;

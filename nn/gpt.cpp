@@ -6,8 +6,7 @@ namespace qkv::nn {
 
 GPT::GPT(const ModelConfig& cfg, uint64_t seed) : cfg_(cfg), dropout_gen_(seed ^ 0x9e3779b97f4a7c15ULL) {
   QKV_CHECK(cfg.kind == ModelKind::gpt, "gpt: the config's [model] kind is seq2seq, not gpt");
-  QKV_CHECK(cfg.first_override().empty(), "gpt: {} is a seq2seq key (GPT has one attention: set [attention])",
-            cfg.first_override());
+  QKV_CHECK(cfg.override_problem().empty(), "gpt: {}", cfg.override_problem());
   Generator gen(seed);
   InputEmbedding input = make_input_embedding(cfg, gen);
   wte = register_module("wte", input.tokens);

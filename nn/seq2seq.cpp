@@ -55,6 +55,7 @@ Tensor Decoder::forward(const Tensor& x, const Tensor& memory, const Tensor& src
 Seq2Seq::Seq2Seq(const ModelConfig& cfg, uint64_t seed, int64_t pad_id)
     : cfg_(cfg), pad_id_(pad_id), dropout_gen_(seed ^ 0x9e3779b97f4a7c15ULL) {
   QKV_CHECK(cfg.kind == ModelKind::seq2seq, "seq2seq: the config's [model] kind is gpt, not seq2seq");
+  QKV_CHECK(cfg.override_problem().empty(), "seq2seq: {}", cfg.override_problem());
   QKV_CHECK(pad_id >= 0 && pad_id < cfg.vocab_size, "seq2seq: pad_id {} outside the vocabulary [0, {})", pad_id,
         cfg.vocab_size);
   Generator gen(seed);

@@ -94,12 +94,17 @@ kv_heads = 2
   CHECK(to_toml(back) == text);
 
   REQUIRE_THROWS_WITH(parse_config("[attention.encoder]\nscore = \"rbf\"\n", "g.toml"),
-                      "config: attention.encoder.score in g.toml is for seq2seq models (model.kind = gpt has one "
+                      "config: g.toml: attention.encoder.score is for seq2seq models (model.kind = gpt has one "
                       "attention: set [attention])");
   RunConfig gpt;
   apply_override(gpt, "attention.cross.q_proj=false");
   REQUIRE_THROWS_WITH(validate(gpt), Contains("config: attention.cross.q_proj is for seq2seq models"));
-  REQUIRE_THROWS_WITH(nn::GPT(gpt.model, 1), Contains("gpt: attention.cross.q_proj is a seq2seq key"));
+  REQUIRE_THROWS_WITH(nn::GPT(gpt.model, 1), Contains("gpt: attention.cross.q_proj is for seq2seq models"));
+  REQUIRE_THROWS_WITH(nn::count_parameters(gpt.model), Contains("model: attention.cross.q_proj is for seq2seq models"));
+  REQUIRE_THROWS_WITH(
+      parse_config("[model]\nkind = \"seq2seq\"\n[attention]\nmerged = true\n[attention.decoder]\nv_proj = false\n", "m.toml"),
+      "config: m.toml: [attention.decoder] does not apply with attention.merged = true: the merged decoder has no "
+      "self-attention (its avg_proj and o_proj follow [attention.cross])");
   REQUIRE_THROWS_WITH(parse_config("[model]\nkind = \"seq2seq\"\n[attention.encoder]\ncausal = false\n", "s.toml"),
                       "config: s.toml: attention.encoder.causal is not a per-attention key (expected one of q_proj, "
                       "k_proj, v_proj, o_proj, qk, score, kv_heads)");
@@ -133,7 +138,42 @@ TEST_CASE("seq2seq builds each attention from its own config", "[attention][mode
   CHECK_FALSE(decoder->self_attn->score_param.defined());
   CHECK(nn::count_parameters(cfg) == model.num_parameters());
 
+  // An impossible override is named by its attention.
+  nn::ModelConfig bad = cfg;
+  bad.attention.score = nn::ScoreKind::rbf;
+  bad.override_for(nn::AttentionRole::cross).values.qk = nn::QKMode::bilinear;
+  bad.override_for(nn::AttentionRole::cross).keys.insert("qk");
+  const std::string why = "attention.cross: qk = bilinear defines the score itself (x W m^T / sqrt(dh)); score = rbf";
+  REQUIRE_THROWS_WITH(nn::count_parameters(bad), Contains(why));
+  REQUIRE_THROWS_WITH(nn::Seq2Seq(bad, 3), Contains(why));
+
   Tensor src = Tensor::from(std::vector<int64_t>{1, 2, 3, 4, 5, 6}, {2, 3});
   Tensor logits = model.forward(src, src);
   CHECK(logits.shape() == Dims{2, 3, 11});
+}
+
+TEST_CASE("seq2seq counts follow the per-attention overrides, merged or not", "[attention][models]") {
+  for (bool merged : {false, true})
+    for (const auto& [role, role_name] : EnumNames<nn::AttentionRole>::table)
+      for (const char* variant : {"no_v", "no_o", "cosine", "additive", "gqa", "bilinear_qk"}) {
+        INFO((merged ? "merged, " : "") << role_name << ": " << variant);
+        nn::ModelConfig cfg;
+        cfg.kind = nn::ModelKind::seq2seq;
+        cfg.vocab_size = 11;
+        cfg.n_layer = 1;
+        cfg.n_head = 2;
+        cfg.n_embd = 8;
+        cfg.block_size = 6;
+        cfg.merged = merged;
+        nn::ModelConfig with_variant;
+        nn::apply_attention_variants(with_variant, variant);
+        nn::AttentionOverride& o = cfg.override_for(role);
+        o.values = with_variant.attention;
+        nn::for_each_attention_key([&](const char* name, auto) { o.keys.insert(name); });
+        if (merged && role == nn::AttentionRole::decoder) {  // no self-attention to override
+          CHECK_THROWS_WITH(nn::Seq2Seq(cfg, 3), Contains("[attention.decoder] does not apply"));
+          continue;
+        }
+        CHECK(nn::count_parameters(cfg) == nn::Seq2Seq(cfg, 3).num_parameters());
+      }
 }

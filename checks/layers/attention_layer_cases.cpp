@@ -1,7 +1,7 @@
-// Gradcheck cases of MultiHeadAttention: each switch alone, in self- and cross-attention,
+// Gradcheck cases of MultiHeadAttention: each variant alone, in self- and cross-attention,
 // with causal and key-padding masks (one with fully masked rows), the combinations that
-// make sense, the returned weights and the KV cache. A case is named by its switches
-// ("gqa+rope"), its mode and its mask: "gqa+rope/self/causal".
+// make sense, the returned weights and the KV cache. A case is named by its variants
+// (nn/attention_variants.h, joined by '+'), its mode and its mask: "gqa+rope/self/causal".
 //
 // Sizes: B 2, T 3, S 4 (cross), d 8, 2 heads of 4. Every parameter is redrawn with std
 // 0.5 (biases included, tau around 2) so that no gradient is tiny or trivially zero.
