@@ -1,6 +1,7 @@
 // The attention's configuration seams: one descriptor per score kind, one table of named
 // variants (agreeing with the config's --set), causal and merged as block properties,
-// and the per-attention overrides [attention.encoder|decoder|cross] of seq2seq.
+// and the per-attention overrides [attention.encoder|decoder|cross] (their effect on the
+// seq2seq model: test_nn_models.cpp).
 #include <catch2/catch.hpp>
 
 #include <set>
@@ -10,7 +11,6 @@
 #include "nn/count.h"
 #include "nn/gpt.h"
 #include "nn/score_kinds.h"
-#include "nn/seq2seq.h"
 
 using namespace qkv;
 using Catch::Contains;
@@ -112,68 +112,4 @@ kv_heads = 2
                       Contains("--set: attention.cross.merged is not a per-attention key"));
   REQUIRE_THROWS_WITH(parse_config("[model]\nkind = \"seq2seq\"\n[attention.encoder]\nscore = \"gauss\"\n", "s.toml"),
                       Contains("attention.encoder.score in s.toml must be one of dot, rbf"));
-}
-
-TEST_CASE("seq2seq builds each attention from its own config", "[attention][models]") {
-  nn::ModelConfig cfg;
-  cfg.kind = nn::ModelKind::seq2seq;
-  cfg.vocab_size = 11;
-  cfg.n_layer = 1;
-  cfg.n_head = 2;
-  cfg.n_embd = 8;
-  cfg.block_size = 6;
-  nn::AttentionOverride& enc = cfg.override_for(nn::AttentionRole::encoder);
-  enc.values.score = nn::ScoreKind::cosine;
-  enc.keys.insert("score");
-  nn::Seq2Seq model(cfg, 3);
-  const nn::MultiHeadAttention& encoder_attn = *model.encoder->blocks[0]->attn;
-  auto decoder = std::dynamic_pointer_cast<nn::CrossDecoderBlock>(model.decoder->blocks[0]);
-  REQUIRE(decoder != nullptr);
-  CHECK(encoder_attn.options().variant.score == nn::ScoreKind::cosine);
-  CHECK_FALSE(encoder_attn.options().causal);
-  CHECK(encoder_attn.score_param.shape() == Dims{2});  // tau
-  CHECK(decoder->self_attn->options().variant.score == nn::ScoreKind::dot);
-  CHECK(decoder->self_attn->options().causal);
-  CHECK(decoder->cross_attn->options().variant.score == nn::ScoreKind::dot);
-  CHECK_FALSE(decoder->self_attn->score_param.defined());
-  CHECK(nn::count_parameters(cfg) == model.num_parameters());
-
-  // An impossible override is named by its attention.
-  nn::ModelConfig bad = cfg;
-  bad.attention.score = nn::ScoreKind::rbf;
-  bad.override_for(nn::AttentionRole::cross).values.qk = nn::QKMode::bilinear;
-  bad.override_for(nn::AttentionRole::cross).keys.insert("qk");
-  const std::string why = "attention.cross: qk = bilinear defines the score itself (x W m^T / sqrt(dh)); score = rbf";
-  REQUIRE_THROWS_WITH(nn::count_parameters(bad), Contains(why));
-  REQUIRE_THROWS_WITH(nn::Seq2Seq(bad, 3), Contains(why));
-
-  Tensor src = Tensor::from(std::vector<int64_t>{1, 2, 3, 4, 5, 6}, {2, 3});
-  Tensor logits = model.forward(src, src);
-  CHECK(logits.shape() == Dims{2, 3, 11});
-}
-
-TEST_CASE("seq2seq counts follow the per-attention overrides, merged or not", "[attention][models]") {
-  for (bool merged : {false, true})
-    for (const auto& [role, role_name] : EnumNames<nn::AttentionRole>::table)
-      for (const char* variant : {"no_v", "no_o", "cosine", "additive", "gqa", "bilinear_qk"}) {
-        INFO((merged ? "merged, " : "") << role_name << ": " << variant);
-        nn::ModelConfig cfg;
-        cfg.kind = nn::ModelKind::seq2seq;
-        cfg.vocab_size = 11;
-        cfg.n_layer = 1;
-        cfg.n_head = 2;
-        cfg.n_embd = 8;
-        cfg.block_size = 6;
-        cfg.merged = merged;
-        nn::ModelConfig with_variant;
-        nn::apply_attention_variants(with_variant, variant);
-        nn::AttentionOverride& o = cfg.override_for(role);
-        o.values = with_variant.attention;
-        nn::for_each_attention_key([&](const char* name, auto) { o.keys.insert(name); });
-        if (merged && role == nn::AttentionRole::decoder) {  // no self-attention to override
-          CHECK_THROWS_WITH(nn::Seq2Seq(cfg, 3), Contains("[attention.decoder] does not apply"));
-          continue;
-        }
-        CHECK(nn::count_parameters(cfg) == nn::Seq2Seq(cfg, 3).num_parameters());
-      }
 }

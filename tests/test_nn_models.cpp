@@ -6,6 +6,7 @@
 #include <functional>
 
 #include "autograd/autograd.h"
+#include "nn/attention_variants.h"
 #include "nn/count.h"
 #include "nn/gpt.h"
 #include "nn/seq2seq.h"
@@ -551,4 +552,58 @@ TEST_CASE("Seq2Seq returns every attention's weights: encoder, decoder self, cro
         CHECK(row == Approx(1.0));
       }
   }
+}
+
+// ---------------------------------------------------------------------------- per-attention overrides
+
+TEST_CASE("seq2seq builds each attention from its own config", "[attention][models]") {
+  ModelConfig cfg = small_config(ModelKind::seq2seq);
+  AttentionOverride& enc = cfg.override_for(AttentionRole::encoder);
+  enc.values.score = ScoreKind::cosine;
+  enc.keys.insert("score");
+  Seq2Seq model(cfg, 3);
+  const MultiHeadAttention& encoder_attn = *model.encoder->blocks[0]->attn;
+  auto decoder = std::dynamic_pointer_cast<CrossDecoderBlock>(model.decoder->blocks[0]);
+  REQUIRE(decoder != nullptr);
+  CHECK(encoder_attn.options().variant.score == ScoreKind::cosine);
+  CHECK_FALSE(encoder_attn.options().causal);
+  CHECK(encoder_attn.score_param.shape() == Dims{4});  // tau
+  CHECK(decoder->self_attn->options().variant.score == ScoreKind::dot);
+  CHECK(decoder->self_attn->options().causal);
+  CHECK(decoder->cross_attn->options().variant.score == ScoreKind::dot);
+  CHECK_FALSE(decoder->self_attn->score_param.defined());
+  CHECK(count_parameters(cfg) == model.num_parameters());
+
+  // An impossible override is named by its attention.
+  ModelConfig bad = cfg;
+  bad.attention.score = ScoreKind::rbf;
+  bad.override_for(AttentionRole::cross).values.qk = QKMode::bilinear;
+  bad.override_for(AttentionRole::cross).keys.insert("qk");
+  const std::string why = "attention.cross: qk = bilinear defines the score itself (x W m^T / sqrt(dh)); score = rbf";
+  REQUIRE_THROWS_WITH(count_parameters(bad), Contains(why));
+  REQUIRE_THROWS_WITH(Seq2Seq(bad, 3), Contains(why));
+
+  Tensor src = Tensor::from(std::vector<int64_t>{1, 2, 3, 4, 5, 6}, {2, 3});
+  Tensor logits = model.forward(src, src);
+  CHECK(logits.shape() == Dims{2, 3, 11});
+}
+
+TEST_CASE("seq2seq counts follow the per-attention overrides, merged or not", "[attention][models]") {
+  for (bool merged : {false, true})
+    for (const auto& [role, role_name] : EnumNames<AttentionRole>::table)
+      for (const char* variant : {"no_v", "no_o", "cosine", "additive", "gqa", "bilinear_qk"}) {
+        INFO((merged ? "merged, " : "") << role_name << ": " << variant);
+        ModelConfig cfg = small_config(ModelKind::seq2seq);
+        cfg.merged = merged;
+        ModelConfig with_variant;
+        apply_attention_variants(with_variant, variant);
+        AttentionOverride& o = cfg.override_for(role);
+        o.values = with_variant.attention;
+        for_each_attention_key([&](const char* name, auto) { o.keys.insert(name); });
+        if (merged && role == AttentionRole::decoder) {  // no self-attention to override
+          CHECK_THROWS_WITH(Seq2Seq(cfg, 3), Contains("[attention.decoder] does not apply"));
+          continue;
+        }
+        CHECK(count_parameters(cfg) == Seq2Seq(cfg, 3).num_parameters());
+      }
 }
