@@ -607,3 +607,14 @@ TEST_CASE("seq2seq counts follow the per-attention overrides, merged or not", "[
         CHECK(count_parameters(cfg) == Seq2Seq(cfg, 3).num_parameters());
       }
 }
+
+TEST_CASE("every variant of the table counts as the model it builds", "[attention][models]") {
+  for (ModelKind kind : {ModelKind::gpt, ModelKind::seq2seq})
+    for (const AttentionVariant& v : attention_variants()) {
+      INFO(name_of(kind) << " " << v.name);
+      ModelConfig cfg = small_config(kind);
+      apply_attention_variants(cfg, v.name);
+      const int64_t built = kind == ModelKind::gpt ? GPT(cfg, 1).num_parameters() : Seq2Seq(cfg, 1).num_parameters();
+      CHECK(count_parameters(cfg) == built);
+    }
+}
