@@ -45,6 +45,7 @@ struct Key {
   std::function<void(RunConfig&, const toml::node&, const std::string& where)> set;
   std::function<std::string(const RunConfig&)> show;
   std::function<void(const RunConfig&)> check;  // empty: any value of the type
+  std::function<bool(const RunConfig&)> written = nullptr;  // to_toml writes the key when true; null: always
 };
 
 const char* toml_type_name(const toml::node& n) {
@@ -63,7 +64,7 @@ const char* toml_type_name(const toml::node& n) {
 
 // "config: train.eval_interval must be >= 1, got 0" unless the key's value is in `range`.
 template <typename Get>
-std::function<void(const RunConfig&)> range_check(const char* s, const char* n, Get get, Range range) {
+std::function<void(const RunConfig&)> range_check(const std::string& s, const std::string& n, Get get, Range range) {
   return [=](const RunConfig& c) {
     const auto value = get(const_cast<RunConfig&>(c));
     if (!range.contains(static_cast<double>(value)))
@@ -72,7 +73,7 @@ std::function<void(const RunConfig&)> range_check(const char* s, const char* n, 
 }
 
 template <typename Get>
-Key int_key(const char* s, const char* n, Get get, Range range = any_value) {
+Key int_key(const std::string& s, const std::string& n, Get get, Range range = any_value) {
   return {s, n, "an integer",
           [get](RunConfig& c, const toml::node& v, const std::string& w) {
             if (!v.is_integer()) wrong_type(w, "an integer", v);
@@ -83,7 +84,7 @@ Key int_key(const char* s, const char* n, Get get, Range range = any_value) {
 }
 
 template <typename Get>
-Key float_key(const char* s, const char* n, Get get, Range range = any_value) {
+Key float_key(const std::string& s, const std::string& n, Get get, Range range = any_value) {
   return {s, n, "a number",
           [get](RunConfig& c, const toml::node& v, const std::string& w) {
             if (v.is_integer()) get(c) = static_cast<double>(v.as_integer()->get());
@@ -95,7 +96,7 @@ Key float_key(const char* s, const char* n, Get get, Range range = any_value) {
 }
 
 template <typename Get>
-Key bool_key(const char* s, const char* n, Get get) {
+Key bool_key(const std::string& s, const std::string& n, Get get) {
   return {s, n, "true or false",
           [get](RunConfig& c, const toml::node& v, const std::string& w) {
             if (!v.is_boolean()) wrong_type(w, "true or false", v);
@@ -106,7 +107,7 @@ Key bool_key(const char* s, const char* n, Get get) {
 }
 
 template <typename Get>
-Key string_key(const char* s, const char* n, Get get) {
+Key string_key(const std::string& s, const std::string& n, Get get) {
   return {s, n, "a string",
           [get](RunConfig& c, const toml::node& v, const std::string& w) {
             if (!v.is_string()) wrong_type(w, "a string", v);
@@ -118,7 +119,7 @@ Key string_key(const char* s, const char* n, Get get) {
 
 // A string key whose value is one of an enum's names (its one table, base/names.h).
 template <typename E, typename Get>
-Key enum_key(const char* s, const char* n, Get get) {
+Key enum_key(const std::string& s, const std::string& n, Get get) {
   return {s, n, "one of " + name_list<E>(),
           [get](RunConfig& c, const toml::node& v, const std::string& w) {
             if (!v.is_string()) wrong_type(w, "a string (" + name_list<E>() + ")", v);
@@ -129,16 +130,56 @@ Key enum_key(const char* s, const char* n, Get get) {
 }
 
 using data::TokenizerKind;
+using nn::AttentionConfig;
+using nn::AttentionRole;
 using nn::MlpKind;
 using nn::ModelKind;
 using nn::Positions;
-using nn::QKMode;
-using nn::ScoreKind;
 using optim::OptimizerKind;
 using optim::ScheduleKind;
 
-const std::vector<Key>& keys() {
-  static const std::vector<Key> table = {
+// The key of one AttentionConfig field (nn::for_each_attention_key), read and written
+// through `config`, the AttentionConfig it belongs to.
+template <typename Field, typename Config>
+Key attention_field_key(const std::string& section, const std::string& name, Field field, Config config) {
+  auto get = [field, config](RunConfig& c) -> auto& { return config(c).*field; };
+  using T = std::remove_cvref_t<decltype(std::declval<AttentionConfig&>().*field)>;
+  if constexpr (std::is_same_v<T, bool>)
+    return bool_key(section, name, get);
+  else if constexpr (std::is_same_v<T, int64_t>)
+    return int_key(section, name, get);
+  else
+    return enum_key<T>(section, name, get);
+}
+
+// [attention]: the per-attention keys, then the block properties causal and merged
+// (ModelConfig fields kept under their old TOML names); then [attention.encoder],
+// [attention.decoder], [attention.cross], written only for the keys set.
+std::vector<Key> attention_keys() {
+  std::vector<Key> out;
+  nn::for_each_attention_key([&](const char* name, auto field) {
+    out.push_back(attention_field_key("attention", name, field, [](RunConfig& c) -> auto& { return c.model.attention; }));
+  });
+  out.push_back(bool_key("attention", "causal", [](RunConfig& c) -> auto& { return c.model.causal; }));
+  out.push_back(bool_key("attention", "merged", [](RunConfig& c) -> auto& { return c.model.merged; }));
+  for (const auto& [role, role_name] : EnumNames<AttentionRole>::table) {
+    const std::string section = "attention." + std::string(role_name);
+    auto override_of = [role](const RunConfig& c) -> auto& { return const_cast<RunConfig&>(c).model.override_for(role); };
+    nn::for_each_attention_key([&](const char* name, auto field) {
+      Key k = attention_field_key(section, name, field, [override_of](RunConfig& c) -> auto& { return override_of(c).values; });
+      k.set = [set = k.set, override_of, name = std::string(name)](RunConfig& c, const toml::node& v, const std::string& w) {
+        set(c, v, w);
+        override_of(c).keys.insert(name);
+      };
+      k.written = [override_of, name = std::string(name)](const RunConfig& c) { return override_of(c).keys.contains(name); };
+      out.push_back(std::move(k));
+    });
+  }
+  return out;
+}
+
+std::vector<Key> data_and_model_keys() {
+  return {
       string_key("data", "corpus", [](RunConfig& c) -> auto& { return c.data.corpus; }),
       enum_key<TokenizerKind>("data", "tokenizer", [](RunConfig& c) -> auto& { return c.data.tokenizer; }),
       int_key("data", "vocab_size", [](RunConfig& c) -> auto& { return c.data.vocab_size; }, at_least(0)),
@@ -154,17 +195,11 @@ const std::vector<Key>& keys() {
       enum_key<Positions>("model", "positions", [](RunConfig& c) -> auto& { return c.model.positions; }),
       enum_key<MlpKind>("model", "mlp", [](RunConfig& c) -> auto& { return c.model.mlp; }),
       int_key("model", "mlp_hidden", [](RunConfig& c) -> auto& { return c.model.mlp_hidden; }),
+  };
+}
 
-      bool_key("attention", "q_proj", [](RunConfig& c) -> auto& { return c.model.attention.q_proj; }),
-      bool_key("attention", "k_proj", [](RunConfig& c) -> auto& { return c.model.attention.k_proj; }),
-      bool_key("attention", "v_proj", [](RunConfig& c) -> auto& { return c.model.attention.v_proj; }),
-      bool_key("attention", "o_proj", [](RunConfig& c) -> auto& { return c.model.attention.o_proj; }),
-      enum_key<QKMode>("attention", "qk", [](RunConfig& c) -> auto& { return c.model.attention.qk; }),
-      enum_key<ScoreKind>("attention", "score", [](RunConfig& c) -> auto& { return c.model.attention.score; }),
-      int_key("attention", "kv_heads", [](RunConfig& c) -> auto& { return c.model.attention.kv_heads; }),
-      bool_key("attention", "causal", [](RunConfig& c) -> auto& { return c.model.attention.causal; }),
-      bool_key("attention", "merged", [](RunConfig& c) -> auto& { return c.model.attention.merged; }),
-
+std::vector<Key> train_and_optim_keys() {
+  return {
       int_key("train", "max_iters", [](RunConfig& c) -> auto& { return c.train.max_iters; }, at_least(1)),
       int_key("train", "batch_size", [](RunConfig& c) -> auto& { return c.train.batch_size; }, at_least(1)),
       int_key("train", "grad_accum", [](RunConfig& c) -> auto& { return c.train.grad_accum; }, at_least(1)),
@@ -192,6 +227,14 @@ const std::vector<Key>& keys() {
       float_key("optim", "grad_clip", [](RunConfig& c) -> auto& { return c.optim.grad_clip; }, at_least(0)),
       float_key("optim", "momentum", [](RunConfig& c) -> auto& { return c.optim.momentum; }, unit_interval),
   };
+}
+
+const std::vector<Key>& keys() {
+  static const std::vector<Key> table = [] {
+    std::vector<Key> t = data_and_model_keys();
+    for (const std::vector<Key>& part : {attention_keys(), train_and_optim_keys()}) t.insert(t.end(), part.begin(), part.end());
+    return t;
+  }();
   return table;
 }
 
@@ -218,6 +261,41 @@ toml::table parse_toml(const std::string& text, const std::string& origin) {
   }
 }
 
+namespace {
+
+// An unknown key: inside [attention.encoder] and the like, one that is not per-attention.
+[[noreturn]] void unknown_key(const std::string& context, const std::string& section, const std::string& name) {
+  if (section.starts_with("attention.") && known_section(section)) {
+    std::string per_attention;
+    nn::for_each_attention_key([&](const char* n, auto) { per_attention += (per_attention.empty() ? "" : ", ") + std::string(n); });
+    fail("config: {}: {}.{} is not a per-attention key (expected one of {})", context, section, name, per_attention);
+  }
+  fail("config: {}: unknown key {}.{}", context, section, name);
+}
+
+// The keys of one section; a sub-table is a section of its own ([attention.encoder]).
+void read_section(RunConfig& cfg, const std::string& s, const toml::table& tbl, const std::string& origin) {
+  for (auto&& [key, value] : tbl) {
+    std::string k(key.str());
+    if (value.is_table() && known_section(s + "." + k)) {
+      read_section(cfg, s + "." + k, *value.as_table(), origin);
+      continue;
+    }
+    const Key* desc = find_key(s, k);
+    if (!desc) unknown_key(origin, s, k);
+    desc->set(cfg, value, fmt::format("{}.{} in {}", s, k, origin));
+  }
+}
+
+// Per-attention overrides that do not fit the model (nn::ModelConfig::override_problem).
+// `where`: "FILE: " or "".
+void check_overrides(const RunConfig& cfg, const std::string& where) {
+  const std::string problem = cfg.model.override_problem();
+  QKV_CHECK(problem.empty(), "config: {}{}", where, problem);
+}
+
+}  // namespace
+
 RunConfig parse_config(const std::string& text, const std::string& origin) {
   toml::table root = parse_toml(text, origin);
   RunConfig cfg;
@@ -226,13 +304,9 @@ RunConfig parse_config(const std::string& text, const std::string& origin) {
     if (!known_section(s)) fail("config: {}: unknown section [{}] (expected data, model, attention, train, optim)", origin, s);
     const toml::table* tbl = node.as_table();
     if (!tbl) fail("config: {}: '{}' must be a section [{}]", origin, s, s);
-    for (auto&& [key, value] : *tbl) {
-      std::string k(key.str());
-      const Key* desc = find_key(s, k);
-      if (!desc) fail("config: {}: unknown key {}.{}", origin, s, k);
-      desc->set(cfg, value, fmt::format("{}.{} in {}", s, k, origin));
-    }
+    read_section(cfg, s, *tbl, origin);
   }
+  check_overrides(cfg, origin + ": ");
   return cfg;
 }
 
@@ -246,13 +320,14 @@ RunConfig load_config(const std::string& path) {
 
 void apply_override(RunConfig& cfg, const std::string& assignment) {
   auto eq = assignment.find('=');
-  auto dot = assignment.find('.');
-  if (eq == std::string::npos || dot == std::string::npos || dot > eq)
+  // The key's last dot: sections may have one of their own (attention.encoder.score=rbf).
+  auto dot = eq == std::string::npos ? std::string::npos : assignment.rfind('.', eq);
+  if (eq == std::string::npos || dot == std::string::npos)
     fail("config: --set expects section.key=value, got '{}'", assignment);
   std::string section = assignment.substr(0, dot), name = assignment.substr(dot + 1, eq - dot - 1);
   std::string value = assignment.substr(eq + 1);
   const Key* desc = find_key(section, name);
-  if (!desc) fail("config: --set: unknown key {}.{}", section, name);
+  if (!desc) unknown_key("--set", section, name);
   // The value is TOML (3, 1e-3, true, "x"); a bare word is taken as a string.
   toml::table parsed;
   try {
@@ -266,6 +341,7 @@ void apply_override(RunConfig& cfg, const std::string& assignment) {
 std::string to_toml(const RunConfig& cfg) {
   std::string out, section;
   for (const Key& k : keys()) {
+    if (k.written && !k.written(cfg)) continue;
     if (k.section != section) {
       out += fmt::format("{}[{}]\n", section.empty() ? "" : "\n", k.section);
       section = k.section;
@@ -278,6 +354,7 @@ std::string to_toml(const RunConfig& cfg) {
 void validate(const RunConfig& cfg) {
   for (const Key& k : keys())
     if (k.check) k.check(cfg);
+  check_overrides(cfg, "");
   QKV_CHECK(cfg.data.tokenizer == TokenizerKind::char_ || cfg.data.vocab_size > 0,
             "config: data.vocab_size must be set for the {} tokenizer", name_of(cfg.data.tokenizer));
   QKV_CHECK(cfg.optim.min_lr <= cfg.optim.lr, "config: optim.min_lr must be <= optim.lr ({}), got {}", cfg.optim.lr,

@@ -8,9 +8,9 @@
 // - qk = bilinear builds no q_proj / k_proj at all (the q_proj / k_proj switches are
 //   ignored): the per-head d x d matrix replaces both. It defines the score itself, so
 //   score must be dot, and it cannot take RoPE.
-// - Cross-attention is never causal: variant.causal is ignored when cross = true.
-// - score = cosine: tau starts at 10 for every head (a plain cosine in [-1, 1] is too
-//   flat for the softmax); q and k are normalised as q / sqrt(|q|^2 + 1e-6).
+// - Cross-attention is never causal: options.causal is ignored when cross = true.
+// - Each score kind (its parameter, forward and cost) is a descriptor in
+//   nn/score_kinds.cpp; bilinear computes its score with dot's.
 // - The weights returned by need_weights are the softmax, before attention dropout.
 // - With RoPE, cross-attention rotates keys by their memory positions 0..S-1 and
 //   queries by their target positions (KVCache::queries carries them across steps).
@@ -27,8 +27,6 @@ namespace qkv::nn {
 
 namespace {
 
-constexpr double kCosineEps = 1e-6;
-constexpr double kCosineTauInit = 10.0;
 constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 
 // [B, L, n * e] -> [B, n, L, e]: head h reads columns [h*e, (h+1)*e).
@@ -51,10 +49,6 @@ Tensor repeat_kv(const Tensor& t, int64_t H) {
   if (Hkv == H) return t;
   return t.unsqueeze(2).expand({B, Hkv, H / Hkv, S, e}).reshape({B, H, S, e});
 }
-
-Tensor squared_norm(const Tensor& t) { return sum(t * t, {-1}, true); }  // [..., L, 1]
-
-Tensor keys_t(const Tensor& k) { return k.transpose(-2, -1); }
 
 // Checks that t is [B, L, d] (B < 0: any batch), e.g. "expected memory [2,S,8], got ...".
 void check_sequence(const Tensor& t, const char* name, const char* length, int64_t B, int64_t d) {
@@ -86,7 +80,7 @@ void AttentionOptions::validate() const {
     QKV_CHECK(!rope,
           "attention: qk = bilinear cannot be combined with rope: the rotation must sit between Wq and Wk, "
           "which bilinear merges into one matrix");
-    QKV_CHECK(v.score == ScoreKind::dot,
+    QKV_CHECK(score_kind(v.score).accepts_bilinear,
           "attention: qk = bilinear defines the score itself (x W m^T / sqrt(dh)); score = {} cannot be combined "
           "with it",
           name_of(v.score));
@@ -121,7 +115,7 @@ MultiHeadAttention::MultiHeadAttention(const AttentionOptions& opt, Generator& g
   // the layer always takes the same draws from `gen`, so a variant without Wq starts
   // Wk, Wv, Wo, the MLP and every later layer from the same values as the full model
   // (what the ablation study needs to compare variants from one starting point).
-  enum Slot { kQ, kK, kV, kO, kBilinear, kScoreV, kSlots };
+  enum Slot { kQ, kK, kV, kO, kBilinear, kScore, kSlots };
   std::vector<Generator> slot;
   for (int i = 0; i < kSlots; ++i) slot.emplace_back(gen.next_u64());
   auto linear = [&](const char* name, int64_t in, int64_t out, double std, Slot s) {
@@ -138,37 +132,10 @@ MultiHeadAttention::MultiHeadAttention(const AttentionOptions& opt, Generator& g
   }
   if (v.v_proj) v_proj = linear("v_proj", d, kv_dim, opt.init_std, kV);
   if (v.o_proj) o_proj = linear("o_proj", q_dim, d, opt.out_init_std, kO);
-  if (v.score == ScoreKind::cosine) tau = register_parameter("tau", full({H}, kCosineTauInit));
-  if (v.score == ScoreKind::additive)
-    score_v = register_parameter("score_v", randn({H, opt.dh()}, slot[kScoreV], DType::f32, 0.0, opt.init_std));
+  const ScoreKindSpec& score = score_kind(v.score);
+  if (score.param_name)
+    score_param = register_parameter(score.param_name, score.param_init(opt.score_shape(), slot[kScore]));
 }
-
-namespace {
-
-// Scores [B, H, T, S] of queries q [B, H, T, e] against keys k [B, H, S, e] (for
-// bilinear, q = x W_h and k = memory [B, 1, S, d], broadcast over heads).
-Tensor attention_scores(const MultiHeadAttention& m, const Tensor& q, const Tensor& k) {
-  const AttentionOptions& opt = m.options();
-  const double root_dh = std::sqrt(static_cast<double>(opt.dh()));
-  const int64_t H = opt.n_head;
-  switch (opt.variant.score) {
-    case ScoreKind::dot:  // q k^T / sqrt(dh); bilinear: x W_h m^T / sqrt(dh)
-      return matmul(q, keys_t(k)) * (1.0 / root_dh);
-    case ScoreKind::rbf:  // -|q - k|^2 / (2 sqrt(dh)) = (2 q.k - |q|^2 - |k|^2) / (2 sqrt(dh))
-      return (matmul(q, keys_t(k)) * 2.0 - squared_norm(q) - keys_t(squared_norm(k))) * (1.0 / (2.0 * root_dh));
-    case ScoreKind::cosine: {  // tau_h * cos(q, k)
-      auto unit = [](const Tensor& t) { return t * rsqrt(squared_norm(t) + kCosineEps); };
-      return matmul(unit(q), keys_t(unit(k))) * m.tau.reshape({1, H, 1, 1});
-    }
-    case ScoreKind::additive: {  // v_h^T tanh(q_i + k_j), materialised as [B, H, T, S, dh]
-      Tensor hidden = tanh(q.unsqueeze(3) + k.unsqueeze(2));
-      return sum(hidden * m.score_v.reshape({1, H, 1, 1, opt.dh()}), {-1});
-    }
-  }
-  fail("attention: unknown score kind");
-}
-
-}  // namespace
 
 AttentionOutput MultiHeadAttention::forward(const Tensor& x, const Tensor& memory, const Tensor& key_padding,
                                             KVCache* cache, bool need_weights) const {
@@ -217,18 +184,20 @@ AttentionOutput MultiHeadAttention::forward(const Tensor& x, const Tensor& memor
     QKV_CHECK(key_padding.dim() == 2 && key_padding.size(0) == B && key_padding.size(1) == S,
           "attention: key_padding must be [B,S] = [{},{}], got {}", B, S, describe(key_padding));
   // Query t sits at absolute position past + t and sees keys j <= past + t.
-  const bool causal = v.causal && !opt_.cross;
+  const bool causal = opt_.causal && !opt_.cross;
   const bool dropping = training() && opt_.dropout > 0;
   QKV_CHECK(!dropping || dropout_gen_ != nullptr, "attention: dropout = {} in training needs a dropout generator",
         opt_.dropout);
   Tensor heads, weights;  // [B, H, T, dh] and [B, H, T, S]
-  if (v.score == ScoreKind::dot && !is_bilinear && !need_weights) {
+  const ScoreKindSpec& score = score_kind(v.score);
+  if (score.fused && !is_bilinear && !need_weights) {
     // Grouped heads are indexed by the op: k and val stay [B, Hkv, S, dh]. Its dropout
     // draws the same mask as the composed path below.
     heads = scaled_dot_attention(q, k, val, 1.0 / std::sqrt(static_cast<double>(opt_.dh())), causal, past,
                                  key_padding, dropping ? opt_.dropout : 0.0, dropout_gen_);
   } else {
-    Tensor scores = attention_scores(*this, q, is_bilinear ? k : repeat_kv(k, H));
+    // Bilinear: q = x W_h against k = memory [B, 1, S, d], broadcast over heads.
+    Tensor scores = score.scores(q, is_bilinear ? k : repeat_kv(k, H), opt_.score_shape(), score_param);
     if (causal) scores = masked_fill(scores, causal_mask(T, S, past), kNegInf);
     if (key_padding.defined()) scores = masked_fill(scores, key_padding.reshape({B, 1, 1, S}), kNegInf);
     // A fully masked row is all -inf: softmax gives zeros there, with zero gradient.
@@ -240,27 +209,6 @@ AttentionOutput MultiHeadAttention::forward(const Tensor& x, const Tensor& memor
   Tensor out = merge_heads(heads);
   if (o_proj) out = o_proj->forward(out);
   return {out, need_weights ? weights : Tensor()};
-}
-
-Tensor apply_rope(const Tensor& x, int64_t offset, double base) {
-  check_floating(x, "apply_rope");
-  QKV_CHECK(x.dim() >= 2 && x.size(-1) % 2 == 0, "apply_rope: expected [..., T, dh] with an even dh, got {}",
-        describe(x));
-  QKV_CHECK(offset >= 0, "apply_rope: offset must be >= 0, got {}", offset);
-  const int64_t T = x.size(-2), dh = x.size(-1), half = dh / 2;
-  // Pair (i, i + dh/2) at position p turns by the angle p * base^(-2i/dh):
-  //   out = x * cos + rotate_half(x) * sin,  rotate_half(x) = (-x2, x1).
-  std::vector<double> cos_table(T * dh), sin_table(T * dh);
-  for (int64_t t = 0; t < T; ++t)
-    for (int64_t i = 0; i < half; ++i) {
-      const double angle = static_cast<double>(offset + t) * std::pow(base, -2.0 * static_cast<double>(i) / dh);
-      cos_table[t * dh + i] = cos_table[t * dh + i + half] = std::cos(angle);
-      sin_table[t * dh + i] = sin_table[t * dh + i + half] = std::sin(angle);
-    }
-  Tensor cos_t = Tensor::from(cos_table, {T, dh}).to(x.dtype());
-  Tensor sin_t = Tensor::from(sin_table, {T, dh}).to(x.dtype());
-  Tensor rotated = concat({-x.slice(-1, half, dh), x.slice(-1, 0, half)}, -1);
-  return x * cos_t + rotated * sin_t;
 }
 
 }  // namespace qkv::nn

@@ -11,6 +11,8 @@
 #include "base/generator.h"
 #include "nn/config.h"
 #include "nn/layers.h"
+#include "nn/positions.h"
+#include "nn/score_kinds.h"
 
 namespace qkv::nn {
 
@@ -18,7 +20,8 @@ struct AttentionOptions {
   int64_t d_model = 128;
   int64_t n_head = 4;
   int64_t head_dim = 0;  // 0 means d_model / n_head
-  AttentionConfig variant;  // projections, qk mode, score, kv_heads, causal
+  AttentionConfig variant;  // projections, qk mode, score, kv_heads
+  bool causal = true;       // self-attention masks later keys; the block decides (nn/blocks.h)
   bool cross = false;       // keys/values from memory (never causal)
   bool rope = false;        // rotary embedding on q and k (rotate-half form)
   double rope_base = 10000.0;
@@ -29,6 +32,7 @@ struct AttentionOptions {
 
   int64_t dh() const { return head_dim > 0 ? head_dim : d_model / n_head; }
   int64_t hkv() const { return variant.kv_heads > 0 ? variant.kv_heads : n_head; }
+  ScoreShape score_shape() const { return {n_head, dh(), init_std}; }
   // Throws qkv::Error naming the impossible combination and why, e.g.
   // "attention: q_proj = false needs n_head * head_dim == n_embd (4 * 16 != 128)".
   void validate() const;
@@ -65,17 +69,12 @@ class MultiHeadAttention : public Module {
 
   // Present only when the variant has them (shared qk: k_proj is q_proj).
   std::shared_ptr<Linear> q_proj, k_proj, v_proj, o_proj;
-  Tensor bilinear;  // [H, d, d] for qk = bilinear
-  Tensor tau;       // [H] for score = cosine
-  Tensor score_v;   // [H, dh] for score = additive
+  Tensor bilinear;     // [H, d, d] for qk = bilinear
+  Tensor score_param;  // the score kind's own (nn/score_kinds.h): cosine tau [H], additive score_v [H, dh]
 
  private:
   AttentionOptions opt_;
   Generator* dropout_gen_;
 };
-
-// Rotary position embedding on x [B, H, T, dh] for positions offset, offset+1, ...
-// (rotate-half form: pairs (i, i + dh/2)).
-Tensor apply_rope(const Tensor& x, int64_t offset, double base = 10000.0);
 
 }  // namespace qkv::nn

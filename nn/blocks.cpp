@@ -1,6 +1,7 @@
 #include "nn/blocks.h"
 
 #include <cmath>
+#include <string_view>
 
 #include "autograd/autograd.h"
 
@@ -8,19 +9,29 @@ namespace qkv::nn {
 
 double BlockOptions::out_init_std() const { return 0.02 / std::sqrt(2.0 * static_cast<double>(n_layers_total)); }
 
-AttentionOptions BlockOptions::attention(bool cross, bool causal) const {
+AttentionOptions BlockOptions::attention(AttentionRole role) const {
   AttentionOptions a;
   a.d_model = model.n_embd;
   a.n_head = model.n_head;
-  a.variant = model.attention;
-  a.variant.causal = causal && !cross;
-  a.variant.merged = false;  // a decoder-level switch, not an attention one
-  a.cross = cross;
+  a.variant = model.attention_for(role);
+  a.causal = role == AttentionRole::decoder && model.causal;
+  a.cross = role == AttentionRole::cross;
   a.rope = model.positions == Positions::rope;
   a.bias = model.bias;
   a.dropout = model.dropout;
   a.init_std = 0.02;
   a.out_init_std = out_init_std();
+  // With per-attention overrides the three attentions differ, so an impossible one is
+  // named: "attention.cross: ..." (docs/design.md section 3).
+  if (!model.first_override().empty()) {
+    try {
+      a.validate();
+    } catch (const Error& e) {
+      std::string_view why = e.what();
+      if (why.starts_with("attention: ")) why.remove_prefix(std::string_view("attention: ").size());
+      fail("attention.{}: {}", name_of(role), why);
+    }
+  }
   return a;
 }
 
@@ -46,9 +57,8 @@ std::shared_ptr<MultiHeadAttention> make_attention(const BlockOptions& opt, Gene
   return std::make_shared<MultiHeadAttention>(a, gen, opt.dropout_gen);
 }
 
-// Decoder self-attention follows the config's causal switch (on by default).
-std::shared_ptr<MultiHeadAttention> decoder_self_attention(const BlockOptions& opt, Generator& gen) {
-  return make_attention(opt, gen, opt.attention(false, opt.model.attention.causal));
+std::shared_ptr<MultiHeadAttention> make_attention(const BlockOptions& opt, Generator& gen, AttentionRole role) {
+  return make_attention(opt, gen, opt.attention(role));
 }
 
 // x + dropout(sublayer(LN(x))): the pre-LN residual step.
@@ -68,7 +78,7 @@ Tensor mlp_on(const MLP& mlp, const Tensor& y, const RowSubset* rows) {
 
 DecoderBlock::DecoderBlock(const BlockOptions& opt, Generator& gen) {
   ln_1 = register_module("ln_1", make_norm(opt));
-  attn = register_module("attn", decoder_self_attention(opt, gen));
+  attn = register_module("attn", make_attention(opt, gen, AttentionRole::decoder));
   ln_2 = register_module("ln_2", make_norm(opt));
   mlp = register_module("mlp", make_mlp(opt, gen));
   dropout = register_module("dropout", make_dropout(opt));
@@ -87,7 +97,7 @@ Tensor DecoderBlock::forward(const Tensor& x, KVCache* cache, Tensor* attn_weigh
 
 EncoderBlock::EncoderBlock(const BlockOptions& opt, Generator& gen) {
   ln_1 = register_module("ln_1", make_norm(opt));
-  attn = register_module("attn", make_attention(opt, gen, opt.attention(false, false)));
+  attn = register_module("attn", make_attention(opt, gen, AttentionRole::encoder));
   ln_2 = register_module("ln_2", make_norm(opt));
   mlp = register_module("mlp", make_mlp(opt, gen));
   dropout = register_module("dropout", make_dropout(opt));
@@ -107,9 +117,9 @@ Tensor EncoderBlock::forward(const Tensor& x, const Tensor& src_padding, Tensor*
 
 CrossDecoderBlock::CrossDecoderBlock(const BlockOptions& opt, Generator& gen) {
   ln_1 = register_module("ln_1", make_norm(opt));
-  self_attn = register_module("self_attn", decoder_self_attention(opt, gen));
+  self_attn = register_module("self_attn", make_attention(opt, gen, AttentionRole::decoder));
   ln_2 = register_module("ln_2", make_norm(opt));
-  cross_attn = register_module("cross_attn", make_attention(opt, gen, opt.attention(true, false)));
+  cross_attn = register_module("cross_attn", make_attention(opt, gen, AttentionRole::cross));
   ln_3 = register_module("ln_3", make_norm(opt));
   mlp = register_module("mlp", make_mlp(opt, gen));
   dropout = register_module("dropout", make_dropout(opt));
@@ -136,13 +146,16 @@ Tensor CrossDecoderBlock::forward(const Tensor& x, const Tensor& memory, const T
 
 MergedDecoderBlock::MergedDecoderBlock(const BlockOptions& opt, Generator& gen) {
   const ModelConfig& m = opt.model;
+  // The sublayer's one attention is cross-attention: its v_proj and o_proj switches (as
+  // resolved for [attention.cross]) say whether avg_proj and the shared o_proj exist.
+  const AttentionConfig cross_cfg = m.attention_for(AttentionRole::cross);
   ln_1 = register_module("ln_1", make_norm(opt));
-  if (m.attention.v_proj)
+  if (cross_cfg.v_proj)
     avg_proj = register_module("avg_proj", std::make_shared<Linear>(m.n_embd, m.n_embd, m.bias, gen));
-  AttentionOptions cross = opt.attention(true, false);
+  AttentionOptions cross = opt.attention(AttentionRole::cross);
   cross.variant.o_proj = false;  // the merged sublayer projects a + c once, below
   cross_attn = register_module("cross_attn", make_attention(opt, gen, cross));
-  if (m.attention.o_proj)
+  if (cross_cfg.o_proj)
     o_proj = register_module("o_proj", std::make_shared<Linear>(m.n_embd, m.n_embd, m.bias, gen, opt.out_init_std()));
   ln_2 = register_module("ln_2", make_norm(opt));
   mlp = register_module("mlp", make_mlp(opt, gen));
@@ -194,30 +207,6 @@ Tensor MergedDecoderBlock::forward(const Tensor& x, const Tensor& memory, const 
     return o_proj ? o_proj->forward(merged) : merged;
   });
   return residual(h, *ln_2, *dropout, [&](const Tensor& y) { return mlp_on(*mlp, y, rows); });
-}
-
-// ---------------------------------------------------------------------------- model inputs
-
-Tensor embed_tokens(const Embedding& tokens, const Embedding* learned_positions, const ModelConfig& cfg,
-                    const Tensor& ids, int64_t offset, const char* model) {
-  QKV_CHECK(ids.dim() == 2, "{}: expected token ids [B,T], got {}", model, describe(ids));
-  const int64_t T = ids.size(1);
-  if (offset == 0)
-    QKV_CHECK(T <= cfg.block_size, "{}: sequence of {} tokens is longer than block_size {}", model, T, cfg.block_size);
-  else
-    QKV_CHECK(offset + T <= cfg.block_size, "{}: {} cached + {} new tokens is longer than block_size {}", model, offset, T,
-          cfg.block_size);
-  Tensor x = tokens.forward(ids);  // [B,T,d]
-  switch (cfg.positions) {
-    case Positions::learned:
-      return x + learned_positions->forward(
-                     arange(static_cast<double>(offset), static_cast<double>(offset + T), 1.0, DType::i64));
-    case Positions::sinusoidal:
-      return x + sinusoidal_positions(T, cfg.n_embd, offset).to(x.dtype());
-    case Positions::rope:
-      return x;
-  }
-  return x;
 }
 
 }  // namespace qkv::nn

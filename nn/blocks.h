@@ -25,10 +25,11 @@ struct BlockOptions {
   Generator* dropout_gen = nullptr;
 
   double out_init_std() const;
-  // Attention options from the model config: the [attention] switches, kv_heads, rope
-  // when positions = rope, bias, dropout. Cross-attention is never causal; self-attention
-  // is causal when `causal` is (encoders pass false).
-  AttentionOptions attention(bool cross, bool causal) const;
+  // The options of one of the model's attentions: its config (model.attention_for(role)),
+  // rope when positions = rope, bias, dropout. Causal is the block's property: the
+  // decoder's self-attention follows model.causal, the encoder's and cross-attention
+  // never are (docs/design.md section 4).
+  AttentionOptions attention(AttentionRole role) const;
 };
 
 class DecoderBlock : public Module {
@@ -92,20 +93,14 @@ class MergedDecoderBlock : public CrossBlock {
                  Tensor* cross_weights = nullptr, const RowSubset* rows = nullptr,
                  Tensor* self_weights = nullptr) const override;
   std::shared_ptr<LayerNorm> ln_1, ln_2;
-  // Value projection of the running average; absent (identity) when attention.v_proj = false.
+  // Value projection of the running average; absent (identity) when cross-attention has
+  // v_proj = false (attention.v_proj, or [attention.cross]).
   std::shared_ptr<Linear> avg_proj;
   std::shared_ptr<MultiHeadAttention> cross_attn;  // built without o_proj: o_proj is shared
-  // Output projection of the sum; absent (identity) when attention.o_proj = false.
+  // Output projection of the sum; absent (identity) when cross-attention's o_proj = false.
   std::shared_ptr<Linear> o_proj;
   std::shared_ptr<MLP> mlp;
   std::shared_ptr<Dropout> dropout;
 };
-
-// The input side of GPT and Seq2Seq: token embeddings of ids [B,T] plus positions
-// offset, offset+1, ... (a learned table, the sinusoidal table, or nothing for rope,
-// which acts inside attention). An error names `model`, the length and block_size when
-// offset + T > block_size.
-Tensor embed_tokens(const Embedding& tokens, const Embedding* learned_positions, const ModelConfig& cfg,
-                    const Tensor& ids, int64_t offset, const char* model);
 
 }  // namespace qkv::nn

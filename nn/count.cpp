@@ -11,12 +11,11 @@
 //           computed and masked, so causal halves nothing) and P the forward cost of one
 //           (query, key) pair summed over the H query heads:
 //             weighted sum of values                2 dh
-//             score dot, rbf, cosine                2 dh  (rbf is 2 q.k - |q|^2 - |k|^2 and
-//                                                   cosine normalises q and k first: the
-//                                                   extra work is O(1) per pair or O(dh) per token)
-//             score additive  v^T tanh(q + k)       4 dh  (add, tanh, multiply, sum over dh)
-//             qk bilinear     (x W_h) . m           2 d   (d-wide keys; x W_h itself is
-//                                                   2 d^2 per head per query, counted in W)
+//             the score                             its descriptor's pair_flops
+//                                                   (nn/score_kinds.cpp): dot, rbf, cosine
+//                                                   2 dh, additive 4 dh
+//             qk bilinear     (x W_h) . m           dot over d-wide keys, 2 d (x W_h itself
+//                                                   is 2 d^2 per head per query, counted in W)
 //           so the standard dot attention gives 3 x T x H x 4 dh = 12 T d per layer: the
 //           12 x n_layer x block_size x d of docs/design.md section 8. GQA shrinks the k/v weights only
 //           (keys and values are shared, scores are still per query head).
@@ -68,12 +67,12 @@ Cost attention(const AttentionOptions& a) {
   a.validate();
   const AttentionConfig& v = a.variant;
   const int64_t d = a.d_model, H = a.n_head, dh = a.dh(), q_dim = H * dh, kv_dim = a.hkv() * dh;
+  const bool bilinear = v.qk == QKMode::bilinear;
+  const ScoreKindSpec& score = score_kind(v.score);
   Cost c;
-  double score = 2.0 * static_cast<double>(dh);
-  if (v.qk == QKMode::bilinear) {
+  if (bilinear) {
     c.params += H * d * d;
     c.matmul_weights += H * d * d;
-    score = 2.0 * static_cast<double>(d);
   } else {
     if (v.q_proj) c += linear(d, q_dim, a.bias);
     if (v.k_proj) {
@@ -84,38 +83,37 @@ Cost attention(const AttentionOptions& a) {
   }
   if (v.v_proj) c += linear(d, kv_dim, a.bias);
   if (v.o_proj) c += linear(q_dim, d, a.bias);
-  if (v.score == ScoreKind::cosine) c.params += H;  // tau
-  if (v.score == ScoreKind::additive) {
-    c.params += H * dh;  // score_v
-    score = 4.0 * static_cast<double>(dh);
-  }
-  c.pair_flops = static_cast<double>(H) * (score + 2.0 * static_cast<double>(dh));
+  c.params += score.param_count(a.score_shape());
+  const int64_t key_width = bilinear ? d : dh;
+  c.pair_flops = static_cast<double>(H) * (score.pair_flops(key_width) + 2.0 * static_cast<double>(dh));
   return c;
 }
 
-BlockOptions block_options(const ModelConfig& m) { return BlockOptions{m, m.n_layer, nullptr}; }
+// One of the model's attentions, as its block builds it.
+Cost attention(const ModelConfig& m, AttentionRole role) {
+  return attention(BlockOptions{m, m.n_layer, nullptr}.attention(role));
+}
 
 Cost decoder_block(const ModelConfig& m) {
-  return layer_norm(m) * 2 + attention(block_options(m).attention(false, m.attention.causal)) + mlp(m);
+  return layer_norm(m) * 2 + attention(m, AttentionRole::decoder) + mlp(m);
 }
 
 Cost encoder_block(const ModelConfig& m) {
-  return layer_norm(m) * 2 + attention(block_options(m).attention(false, false)) + mlp(m);
+  return layer_norm(m) * 2 + attention(m, AttentionRole::encoder) + mlp(m);
 }
 
 Cost cross_decoder_block(const ModelConfig& m) {
-  const BlockOptions opt = block_options(m);
-  return layer_norm(m) * 3 + attention(opt.attention(false, m.attention.causal)) +
-         attention(opt.attention(true, false)) + mlp(m);
+  return layer_norm(m) * 3 + attention(m, AttentionRole::decoder) + attention(m, AttentionRole::cross) + mlp(m);
 }
 
 Cost merged_decoder_block(const ModelConfig& m) {
-  AttentionOptions cross = block_options(m).attention(true, false);
+  const AttentionConfig cross_cfg = m.attention_for(AttentionRole::cross);  // avg_proj and o_proj follow it
+  AttentionOptions cross = BlockOptions{m, m.n_layer, nullptr}.attention(AttentionRole::cross);
   cross.variant.o_proj = false;
   Cost c = layer_norm(m) * 2 + attention(cross) + mlp(m);
-  c.pair_flops += 2.0 * static_cast<double>(m.n_embd);              // the running average, a [T,T] x [T,d] product
-  if (m.attention.v_proj) c += linear(m.n_embd, m.n_embd, m.bias);  // avg_proj
-  if (m.attention.o_proj) c += linear(m.n_embd, m.n_embd, m.bias);  // o_proj
+  c.pair_flops += 2.0 * static_cast<double>(m.n_embd);            // the running average, a [T,T] x [T,d] product
+  if (cross_cfg.v_proj) c += linear(m.n_embd, m.n_embd, m.bias);  // avg_proj
+  if (cross_cfg.o_proj) c += linear(m.n_embd, m.n_embd, m.bias);  // o_proj
   return c;
 }
 
@@ -129,8 +127,9 @@ Cost model_ends(const ModelConfig& m, int64_t final_norms) {
 }
 
 Cost model_cost(const ModelConfig& m) {
+  QKV_CHECK(m.override_problem().empty(), "model: {}", m.override_problem());
   if (m.kind == ModelKind::gpt) return model_ends(m, 1) + decoder_block(m) * m.n_layer;
-  Cost decoder = m.attention.merged ? merged_decoder_block(m) : cross_decoder_block(m);
+  Cost decoder = m.merged ? merged_decoder_block(m) : cross_decoder_block(m);
   return model_ends(m, 2) + (encoder_block(m) + decoder) * m.n_layer;
 }
 

@@ -6,10 +6,11 @@ namespace qkv::nn {
 
 GPT::GPT(const ModelConfig& cfg, uint64_t seed) : cfg_(cfg), dropout_gen_(seed ^ 0x9e3779b97f4a7c15ULL) {
   QKV_CHECK(cfg.kind == ModelKind::gpt, "gpt: the config's [model] kind is seq2seq, not gpt");
+  QKV_CHECK(cfg.override_problem().empty(), "gpt: {}", cfg.override_problem());
   Generator gen(seed);
-  wte = register_module("wte", std::make_shared<Embedding>(cfg.vocab_size, cfg.n_embd, gen));
-  if (cfg.positions == Positions::learned)
-    wpe = register_module("wpe", std::make_shared<Embedding>(cfg.block_size, cfg.n_embd, gen));
+  InputEmbedding input = make_input_embedding(cfg, gen);
+  wte = register_module("wte", input.tokens);
+  if (input.positions) wpe = register_module("wpe", input.positions);
   drop = register_module("drop", std::make_shared<Dropout>(cfg.dropout, &dropout_gen_));
   BlockOptions block{cfg, cfg.n_layer, &dropout_gen_};
   for (int64_t i = 0; i < cfg.n_layer; ++i)

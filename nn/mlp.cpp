@@ -24,17 +24,4 @@ Tensor MLP::forward(const Tensor& x) const {
   return gelu_mlp(x, fc->weight, fc->bias, proj->weight, proj->bias);
 }
 
-Tensor sinusoidal_positions(int64_t T, int64_t d, int64_t offset) {
-  // PE[p, 2i] = sin(p / 10000^(2i/d)), PE[p, 2i+1] = cos(p / 10000^(2i/d))
-  Tensor pe = Tensor::empty({T, d}, DType::f32);
-  float* out = pe.data<float>();
-  for (int64_t t = 0; t < T; ++t)
-    for (int64_t i = 0; i < d; ++i) {
-      double freq = std::pow(10000.0, -static_cast<double>(i - i % 2) / static_cast<double>(d));
-      double angle = static_cast<double>(t + offset) * freq;
-      out[t * d + i] = static_cast<float>(i % 2 == 0 ? std::sin(angle) : std::cos(angle));
-    }
-  return pe;
-}
-
 }  // namespace qkv::nn

@@ -17,7 +17,4 @@ class MLP : public Module {
   MlpKind kind_;
 };
 
-// Sinusoidal position table [T, d] for positions offset.. (Vaswani et al.), float32.
-Tensor sinusoidal_positions(int64_t T, int64_t d, int64_t offset = 0);
-
 }  // namespace qkv::nn

@@ -26,7 +26,7 @@ Tensor Encoder::forward(const Tensor& x, const Tensor& src_padding, const RowSub
 Decoder::Decoder(const BlockOptions& opt, Generator& gen) {
   for (int64_t i = 0; i < opt.model.n_layer; ++i) {
     std::shared_ptr<CrossBlock> block;
-    if (opt.model.attention.merged)
+    if (opt.model.merged)
       block = std::make_shared<MergedDecoderBlock>(opt, gen);
     else
       block = std::make_shared<CrossDecoderBlock>(opt, gen);
@@ -55,12 +55,13 @@ Tensor Decoder::forward(const Tensor& x, const Tensor& memory, const Tensor& src
 Seq2Seq::Seq2Seq(const ModelConfig& cfg, uint64_t seed, int64_t pad_id)
     : cfg_(cfg), pad_id_(pad_id), dropout_gen_(seed ^ 0x9e3779b97f4a7c15ULL) {
   QKV_CHECK(cfg.kind == ModelKind::seq2seq, "seq2seq: the config's [model] kind is gpt, not seq2seq");
+  QKV_CHECK(cfg.override_problem().empty(), "seq2seq: {}", cfg.override_problem());
   QKV_CHECK(pad_id >= 0 && pad_id < cfg.vocab_size, "seq2seq: pad_id {} outside the vocabulary [0, {})", pad_id,
         cfg.vocab_size);
   Generator gen(seed);
-  embed = register_module("embed", std::make_shared<Embedding>(cfg.vocab_size, cfg.n_embd, gen));
-  if (cfg.positions == Positions::learned)
-    pos = register_module("pos", std::make_shared<Embedding>(cfg.block_size, cfg.n_embd, gen));
+  InputEmbedding input = make_input_embedding(cfg, gen);
+  embed = register_module("embed", input.tokens);
+  if (input.positions) pos = register_module("pos", input.positions);
   drop = register_module("drop", std::make_shared<Dropout>(cfg.dropout, &dropout_gen_));
   BlockOptions blocks{cfg, cfg.n_layer, &dropout_gen_};
   encoder = register_module("encoder", std::make_shared<Encoder>(blocks, gen));

@@ -1,8 +1,9 @@
 // Encoder-decoder transformer, docs/design.md section 4: shared embedding over a joint
 // vocabulary (also the output layer), positions, encoder blocks (self-attention with
 // the source padding mask), decoder blocks (causal self-attention, cross-attention,
-// MLP; or the merged MAtt sublayer when attention.merged), final LayerNorms,
-// label-smoothed loss, greedy decoding with the KV cache.
+// MLP; or the merged MAtt sublayer when model.merged), final LayerNorms,
+// label-smoothed loss, greedy decoding with the KV cache. Each of the three attentions
+// is built from its own config, model.attention_for(role) ([attention.encoder] ...).
 // Names: embed.weight, pos.weight (learned positions), encoder.blocks.0...., encoder.ln_f,
 // decoder.blocks.0...., decoder.ln_f, lm_head.weight (only when tie_embeddings = false).
 // Embeddings are not scaled by sqrt(d) (nanoGPT-style, init normal(0, 0.02)); source and
@@ -30,7 +31,7 @@ class Encoder : public Module {
 
 class Decoder : public Module {
  public:
-  Decoder(const BlockOptions& opt, Generator& gen);  // MergedDecoderBlocks when attention.merged
+  Decoder(const BlockOptions& opt, Generator& gen);  // MergedDecoderBlocks when model.merged
   // x [B,T,d] embedded target -> [B,T,d] (after ln_f); caches: one per block;
   // cross_weights, self_weights: each block's attention weights (CrossBlock), when non-null.
   Tensor forward(const Tensor& x, const Tensor& memory, const Tensor& src_padding,

@@ -17,6 +17,7 @@
 #include "data/parallel_corpus.h"
 #include "data/tokenizer.h"
 #include "config/toml_text.h"
+#include "nn/attention_variants.h"
 #include "nn/count.h"
 
 namespace qkv {
@@ -29,18 +30,12 @@ std::string Variant::text() const {
 }
 
 const std::vector<Variant>& builtin_variants() {
-  static const std::vector<Variant> table = {
-      {"full", {}, "the base config as it is: Q, K, V, O projections, scaled dot product"},
-      {"no_q", {"attention.q_proj=false"}, "no Wq: head h queries with columns h*dh.. of its input"},
-      {"no_k", {"attention.k_proj=false"}, "no Wk: head h keys are columns h*dh.. of its input"},
-      {"no_v", {"attention.v_proj=false"}, "no Wv: head h mixes columns h*dh.. of its input"},
-      {"no_o", {"attention.o_proj=false"}, "no Wo: the heads' outputs are concatenated as they are"},
-      {"shared_qk", {"attention.qk=shared"}, "Wk = Wq (one matrix): symmetric scores before the mask"},
-      {"bilinear_qk", {"attention.qk=bilinear"}, "one full d x d matrix per head instead of Wq_h Wk_h^T"},
-      {"rbf", {"attention.score=rbf"}, "score -|q - k|^2 / (2 sqrt(dh)): Gaussian kernel smoothing"},
-      {"cosine", {"attention.score=cosine"}, "score tau_h cos(q, k) with a learned tau per head"},
-      {"additive", {"attention.score=additive"}, "score v_h^T tanh(q + k) (Bahdanau)"},
-  };
+  static const std::vector<Variant> table = [] {
+    std::vector<Variant> out;
+    for (const nn::AttentionVariant& v : nn::attention_variants())
+      if (v.in_study) out.push_back({v.name, v.overrides, v.description});
+    return out;
+  }();
   return table;
 }
 

@@ -30,7 +30,8 @@ struct Variant {
   std::string text() const;
 };
 
-// full, no_q, no_k, no_v, no_o, shared_qk, bilinear_qk, rbf, cosine, additive.
+// The study's variants of the one variant table (nn/attention_variants.h, those marked
+// in_study): full, no_q, no_k, no_v, no_o, shared_qk, bilinear_qk, rbf, cosine, additive.
 const std::vector<Variant>& builtin_variants();
 
 // The [ablate] section of a study config. The run-config parser is strict and knows no

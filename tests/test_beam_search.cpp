@@ -25,7 +25,7 @@ ModelConfig beam_config(bool merged) {
   m.n_head = 4;
   m.n_embd = 16;
   m.block_size = 16;
-  m.attention.merged = merged;
+  m.merged = merged;
   return m;
 }
 

@@ -237,13 +237,7 @@ TEST_CASE("MultiHeadAttention: the fused path equals the composed path", "[fused
   for (const LayerProblem& lp : layers) {
     INFO(lp.switches << (lp.causal ? " causal" : "") << (lp.cross ? " cross" : "") << (lp.padding ? " padding" : "")
                      << (lp.cached ? " cache" : ""));
-    nn::AttentionOptions o;
-    o.d_model = d;
-    o.n_head = 4;
-    o.cross = lp.cross;
-    o.variant.causal = lp.causal;
-    o.init_std = o.out_init_std = 0.5;
-    nn::apply_attention_switches(lp.switches, o);
+    const nn::AttentionOptions o = nn::attention_case_options(lp.switches, d, 4, lp.causal, lp.cross);
     Generator gen(5);
     nn::MultiHeadAttention m(o, gen);
     m.to(DType::f64);
@@ -270,7 +264,7 @@ TEST_CASE("MultiHeadAttention with attention dropout: the fused path equals the 
   nn::AttentionOptions o;
   o.d_model = d;
   o.n_head = 2;
-  o.variant.causal = true;
+  o.causal = true;
   o.dropout = 0.25;
   o.init_std = o.out_init_std = 0.5;
   Generator gen(5), dropout_gen(9);

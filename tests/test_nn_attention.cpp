@@ -8,8 +8,9 @@
 #include <cmath>
 
 #include "autograd/autograd.h"
-#include "nn/attention.h"
 #include "checks/layers/layer_cases.h"
+#include "nn/attention.h"
+#include "nn/attention_variants.h"
 
 using namespace qkv;
 using namespace qkv::nn;
@@ -36,14 +37,7 @@ bool all_finite(const Tensor& t) {
 // Options from switches joined by '+', as the gradcheck case names ("gqa+rope").
 AttentionOptions options(const std::string& switches, int64_t d = 8, int64_t heads = 2, bool causal = false,
                          bool cross = false) {
-  AttentionOptions o;
-  o.d_model = d;
-  o.n_head = heads;
-  o.cross = cross;
-  o.variant.causal = causal;
-  o.init_std = o.out_init_std = 0.5;
-  apply_attention_switches(switches, o);
-  return o;
+  return attention_case_options(switches, d, heads, causal, cross);
 }
 
 // A float64 module whose parameters are all drawn with std 0.5 (biases too).
@@ -128,7 +122,7 @@ TEST_CASE("a removed projection equals that projection set to the identity", "[a
 }
 
 TEST_CASE("weights: rows sum to 1, zero at causal and padded keys", "[attention]") {
-  for (const char* v : {"full", "rbf", "cosine", "additive", "bilinear", "gqa+rope"}) {
+  for (const char* v : {"full", "rbf", "cosine", "additive", "bilinear_qk", "gqa+rope"}) {
     INFO(v);
     auto m = make(options(v, 8, 2, true));
     Tensor pad = mask({0, 0, 0, 1, 0, 1, 0, 0}, {2, 4});
@@ -151,7 +145,7 @@ TEST_CASE("weights: rows sum to 1, zero at causal and padded keys", "[attention]
 }
 
 TEST_CASE("causal: the output at t does not depend on x after t", "[attention]") {
-  for (const char* v : {"full", "rope", "rbf", "cosine", "additive", "bilinear", "gqa", "no_q+no_k+no_v+no_o"}) {
+  for (const char* v : {"full", "rope", "rbf", "cosine", "additive", "bilinear_qk", "gqa", "no_q+no_k+no_v+no_o"}) {
     INFO(v);
     auto m = make(options(v, 8, 2, true));
     Tensor x = random_input({2, 5, 8}, 3);
@@ -222,7 +216,7 @@ TEST_CASE("gqa: query heads h of a group share key/value head h / (H / kv_heads)
 }
 
 TEST_CASE("kv cache: self-attention token by token equals the full causal forward", "[attention]") {
-  for (const char* v : {"full", "rope", "gqa", "gqa+rope", "bilinear", "rbf", "cosine", "additive", "shared_qk+rope",
+  for (const char* v : {"full", "rope", "gqa", "gqa+rope", "bilinear_qk", "rbf", "cosine", "additive", "shared_qk+rope",
                         "no_q+no_k+no_v+no_o"}) {
     INFO(v);
     auto m = make(options(v, 8, 2, true));
@@ -244,7 +238,7 @@ TEST_CASE("kv cache: self-attention token by token equals the full causal forwar
 }
 
 TEST_CASE("kv cache: cross-attention computes memory keys once and matches the full forward", "[attention]") {
-  for (const char* v : {"full", "rope", "gqa", "gqa+rope", "bilinear", "additive", "no_k+no_v"}) {
+  for (const char* v : {"full", "rope", "gqa", "gqa+rope", "bilinear_qk", "additive", "no_k+no_v"}) {
     INFO(v);
     auto m = make(options(v, 8, 2, false, true));
     Tensor x = random_input({2, 5, 8}, 11), memory = random_input({2, 4, 8}, 12);
@@ -268,7 +262,7 @@ TEST_CASE("kv cache: cross-attention computes memory keys once and matches the f
 }
 
 TEST_CASE("fully masked rows give zeros and zero, finite gradients", "[attention]") {
-  for (const char* v : {"no_o", "no_o+rbf", "no_o+cosine", "no_o+additive", "bilinear+no_o", "gqa+rope+no_o"}) {
+  for (const char* v : {"no_o", "no_o+rbf", "no_o+cosine", "no_o+additive", "bilinear_qk+no_o", "gqa+rope+no_o"}) {
     INFO(v);
     // Cross-attention, batch 1 fully padded.
     auto m = make(options(v, 8, 2, false, true));
@@ -353,7 +347,7 @@ TEST_CASE("parameter names and counts", "[attention]") {
   // d 8, H 2, bias: a projection is 64 + 8.
   CHECK(make(options("full"))->num_parameters() == 288);
   CHECK(make(options("shared_qk"))->num_parameters() == 216);
-  CHECK(make(options("bilinear"))->num_parameters() == 2 * 64 + 2 * (64 + 8));  // 272
+  CHECK(make(options("bilinear_qk"))->num_parameters() == 2 * 64 + 2 * (64 + 8));  // 272
   CHECK(make(options("cosine"))->num_parameters() == 290);
   CHECK(make(options("additive"))->num_parameters() == 288 + 2 * 4);
   CHECK(make(options("gqa"))->num_parameters() == 2 * 72 + 2 * (32 + 4));  // 216
@@ -367,15 +361,15 @@ TEST_CASE("parameter names and counts", "[attention]") {
 
   Generator gen(1);
   MultiHeadAttention cosine(options("cosine"), gen), additive(options("additive"), gen),
-      bilinear(options("bilinear"), gen);
-  CHECK(values(cosine.tau) == std::vector<double>{10, 10});
+      bilinear(options("bilinear_qk"), gen);
+  CHECK(values(cosine.score_param) == std::vector<double>{10, 10});
   CHECK(cosine.state_dict().count("tau") == 1);
-  CHECK(additive.score_v.shape() == Dims{2, 4});
+  CHECK(additive.score_param.shape() == Dims{2, 4});
   CHECK(additive.state_dict().count("score_v") == 1);
   CHECK(bilinear.bilinear.shape() == Dims{2, 8, 8});
   CHECK((bilinear.q_proj == nullptr && bilinear.k_proj == nullptr));
   // bilinear replaces Wq and Wk, so their switches do not apply.
-  MultiHeadAttention bilinear_no_q(options("bilinear+no_q"), gen);
+  MultiHeadAttention bilinear_no_q(options("bilinear_qk+no_q"), gen);
   CHECK(bilinear_no_q.num_parameters() == 272);
 }
 
@@ -421,9 +415,9 @@ TEST_CASE("impossible configurations are errors that say why, before any paramet
     (p[0] == 'k' ? w.variant.k_proj : w.variant.v_proj) = false;
     error_of(w, fmt::format("attention: {}_proj = false needs kv_heads * head_dim == n_embd (2 * 3 != 8)", p));
   }
-  error_of(options("bilinear+rope"), "the rotation must sit between Wq and Wk");
+  error_of(options("bilinear_qk+rope"), "the rotation must sit between Wq and Wk");
   for (const char* s : {"rbf", "cosine", "additive"})
-    error_of(options(std::string("bilinear+") + s),
+    error_of(options(std::string("bilinear_qk+") + s),
              fmt::format("attention: qk = bilinear defines the score itself (x W m^T / sqrt(dh)); score = {}", s));
   error_of(options("shared_qk+no_q"),
            "attention: qk = shared needs q_proj and k_proj both on or both off (q_proj = false, k_proj = true)");
@@ -461,11 +455,10 @@ TEST_CASE("gradcheck cases cover every switch, self and cross, masks and the cac
   auto has = [&](const std::string& variant) {
     return std::any_of(cases.begin(), cases.end(), [&](const LayerCase& c) { return c.variant == variant; });
   };
-  for (const char* v : {"full", "no_q", "no_k", "no_v", "no_o", "shared_qk", "bilinear", "rbf", "cosine", "additive",
-                        "gqa", "rope"})
+  for (const AttentionVariant& v : attention_variants())
     for (const char* mode : {"self", "cross"}) {
-      INFO(v << "/" << mode);
-      CHECK(has(std::string(v) + "/" + mode));
+      INFO(v.name << "/" << mode);
+      CHECK(has(v.name + "/" + mode));
     }
   for (const char* v : {"full/self/causal", "full/cross/padding", "full/self/causal+padding", "gqa+rope/self/causal",
                         "full/self/causal+cache", "rope/cross/padding+cache"})

@@ -6,6 +6,7 @@
 #include <functional>
 
 #include "autograd/autograd.h"
+#include "nn/attention_variants.h"
 #include "nn/count.h"
 #include "nn/gpt.h"
 #include "nn/seq2seq.h"
@@ -107,7 +108,7 @@ TEST_CASE("Seq2Seq parameters have the documented names, merged decoder included
   CHECK_FALSE(has_name(model, "lm_head.weight"));
   CHECK(model.lm_head.same(model.embed->weight));
 
-  cfg.attention.merged = true;
+  cfg.merged = true;
   Seq2Seq merged(cfg, 1);
   for (const char* n :
        {"decoder.blocks.0.ln_1.weight", "decoder.blocks.0.avg_proj.weight", "decoder.blocks.0.cross_attn.q_proj.weight",
@@ -248,7 +249,7 @@ TEST_CASE("Seq2Seq decoding with caches equals the full decode, greedy equals it
   for (bool merged : {false, true}) {
     INFO((merged ? "merged" : "cross"));
     ModelConfig cfg = small_config(ModelKind::seq2seq);
-    cfg.attention.merged = merged;
+    cfg.merged = merged;
     Seq2Seq model(cfg, 5, 0);
     model.to(DType::f64);
     model.eval();
@@ -329,9 +330,9 @@ TEST_CASE("Seq2Seq loss is label-smoothed cross-entropy over non-pad targets", "
 // padding at the end and in the middle (a mid-sequence pad target still feeds later ones).
 TEST_CASE("Seq2Seq loss skipping padded rows equals the full computation, gradients included", "[models]") {
   for (bool merged : {false, true}) {
-    INFO("attention.merged = " << merged);
+    INFO("model.merged = " << merged);
     ModelConfig cfg = small_config(ModelKind::seq2seq);
-    cfg.attention.merged = merged;
+    cfg.merged = merged;
     Seq2Seq model(cfg, 11, 0);
     model.to(DType::f64);
     Tensor src = ids_tensor({3, 0, 5, 6, 2, 9, 0, 0, 7, 8, 9, 10}, 3, 4);
@@ -372,7 +373,7 @@ TEST_CASE("state_dict round trip reproduces the model's outputs", "[models]") {
   CHECK(max_abs_diff(a.forward(ids), b.forward(ids)) == 0.0);
 
   ModelConfig s = small_config(ModelKind::seq2seq);
-  s.attention.merged = true;
+  s.merged = true;
   Seq2Seq c(s, 8), d(s, 9);
   d.load_state_dict(c.state_dict());
   CHECK(max_abs_diff(c.forward(ids, ids), d.forward(ids, ids)) == 0.0);
@@ -438,7 +439,7 @@ TEST_CASE("count_parameters from the config equals the built model's count, ever
       if (merged && kind == ModelKind::gpt) continue;
       for (auto& [name, edit] : variants) {
         ModelConfig cfg = small_config(kind);
-        cfg.attention.merged = merged;
+        cfg.merged = merged;
         edit(cfg);
         INFO((kind == ModelKind::gpt ? "gpt " : merged ? "seq2seq merged " : "seq2seq ") << name);
         int64_t built = kind == ModelKind::gpt ? GPT(cfg, 1).num_parameters() : Seq2Seq(cfg, 1).num_parameters();
@@ -512,7 +513,7 @@ TEST_CASE("seq2seq FLOPs per target token follow the peer's formula with S = T",
   // Merged decoder: self-attention's four projections become avg_proj + the shared o_proj,
   // cross-attention loses its own o_proj, and the self-attention pair cost 4 d becomes the
   // running average's 2 d (a [T,T] x [T,d] product).
-  cfg.attention.merged = true;
+  cfg.merged = true;
   const double w_merged = L * (5 * d * d + 2 * d * ff);
   CHECK(training_flops_per_token(cfg) == 6 * (w_enc + w_merged + 8000 * d) + 3 * L * T * (4 * d + 2 * d + 4 * d));
 }
@@ -521,7 +522,7 @@ TEST_CASE("Seq2Seq returns every attention's weights: encoder, decoder self, cro
   const bool merged = GENERATE(false, true);
   INFO((merged ? "merged decoder" : "decoder with self-attention"));
   ModelConfig cfg = small_config(ModelKind::seq2seq);
-  cfg.attention.merged = merged;
+  cfg.merged = merged;
   Seq2Seq model(cfg, 3);
   model.eval();
   NoGradGuard no_grad;
@@ -551,4 +552,69 @@ TEST_CASE("Seq2Seq returns every attention's weights: encoder, decoder self, cro
         CHECK(row == Approx(1.0));
       }
   }
+}
+
+// ---------------------------------------------------------------------------- per-attention overrides
+
+TEST_CASE("seq2seq builds each attention from its own config", "[attention][models]") {
+  ModelConfig cfg = small_config(ModelKind::seq2seq);
+  AttentionOverride& enc = cfg.override_for(AttentionRole::encoder);
+  enc.values.score = ScoreKind::cosine;
+  enc.keys.insert("score");
+  Seq2Seq model(cfg, 3);
+  const MultiHeadAttention& encoder_attn = *model.encoder->blocks[0]->attn;
+  auto decoder = std::dynamic_pointer_cast<CrossDecoderBlock>(model.decoder->blocks[0]);
+  REQUIRE(decoder != nullptr);
+  CHECK(encoder_attn.options().variant.score == ScoreKind::cosine);
+  CHECK_FALSE(encoder_attn.options().causal);
+  CHECK(encoder_attn.score_param.shape() == Dims{4});  // tau
+  CHECK(decoder->self_attn->options().variant.score == ScoreKind::dot);
+  CHECK(decoder->self_attn->options().causal);
+  CHECK(decoder->cross_attn->options().variant.score == ScoreKind::dot);
+  CHECK_FALSE(decoder->self_attn->score_param.defined());
+  CHECK(count_parameters(cfg) == model.num_parameters());
+
+  // An impossible override is named by its attention.
+  ModelConfig bad = cfg;
+  bad.attention.score = ScoreKind::rbf;
+  bad.override_for(AttentionRole::cross).values.qk = QKMode::bilinear;
+  bad.override_for(AttentionRole::cross).keys.insert("qk");
+  const std::string why = "attention.cross: qk = bilinear defines the score itself (x W m^T / sqrt(dh)); score = rbf";
+  REQUIRE_THROWS_WITH(count_parameters(bad), Contains(why));
+  REQUIRE_THROWS_WITH(Seq2Seq(bad, 3), Contains(why));
+
+  Tensor src = Tensor::from(std::vector<int64_t>{1, 2, 3, 4, 5, 6}, {2, 3});
+  Tensor logits = model.forward(src, src);
+  CHECK(logits.shape() == Dims{2, 3, 11});
+}
+
+TEST_CASE("seq2seq counts follow the per-attention overrides, merged or not", "[attention][models]") {
+  for (bool merged : {false, true})
+    for (const auto& [role, role_name] : EnumNames<AttentionRole>::table)
+      for (const char* variant : {"no_v", "no_o", "cosine", "additive", "gqa", "bilinear_qk"}) {
+        INFO((merged ? "merged, " : "") << role_name << ": " << variant);
+        ModelConfig cfg = small_config(ModelKind::seq2seq);
+        cfg.merged = merged;
+        ModelConfig with_variant;
+        apply_attention_variants(with_variant, variant);
+        AttentionOverride& o = cfg.override_for(role);
+        o.values = with_variant.attention;
+        for_each_attention_key([&](const char* name, auto) { o.keys.insert(name); });
+        if (merged && role == AttentionRole::decoder) {  // no self-attention to override
+          CHECK_THROWS_WITH(Seq2Seq(cfg, 3), Contains("[attention.decoder] does not apply"));
+          continue;
+        }
+        CHECK(count_parameters(cfg) == Seq2Seq(cfg, 3).num_parameters());
+      }
+}
+
+TEST_CASE("every variant of the table counts as the model it builds", "[attention][models]") {
+  for (ModelKind kind : {ModelKind::gpt, ModelKind::seq2seq})
+    for (const AttentionVariant& v : attention_variants()) {
+      INFO(name_of(kind) << " " << v.name);
+      ModelConfig cfg = small_config(kind);
+      apply_attention_variants(cfg, v.name);
+      const int64_t built = kind == ModelKind::gpt ? GPT(cfg, 1).num_parameters() : Seq2Seq(cfg, 1).num_parameters();
+      CHECK(count_parameters(cfg) == built);
+    }
 }

@@ -90,7 +90,7 @@ void check_attention_fixture(const std::string& file) {
   opt.d_model = f.attr_int("d_model");
   opt.n_head = f.attr_int("n_head");
   opt.cross = f.attr_int("cross") != 0;
-  opt.variant.causal = f.attr_int("causal") != 0;
+  opt.causal = f.attr_int("causal") != 0;
 
   for (DType dtype : {DType::f32, DType::f64}) {
     DYNAMIC_SECTION(file << " in " << dtype_name(dtype)) {

@@ -1,41 +1,23 @@
-// Gradcheck cases of MultiHeadAttention: each switch alone, in self- and cross-attention,
+// Gradcheck cases of MultiHeadAttention: each variant alone, in self- and cross-attention,
 // with causal and key-padding masks (one with fully masked rows), the combinations that
-// make sense, the returned weights and the KV cache. A case is named by its switches
-// ("gqa+rope"), its mode and its mask: "gqa+rope/self/causal".
+// make sense, the returned weights and the KV cache. A case is named by its variants
+// (nn/attention_variants.h, joined by '+'), its mode and its mask: "gqa+rope/self/causal".
 //
 // Sizes: B 2, T 3, S 4 (cross), d 8, 2 heads of 4. Every parameter is redrawn with std
 // 0.5 (biases included, tau around 2) so that no gradient is tiny or trivially zero.
 #include <sstream>
 
 #include "autograd/autograd.h"
-#include "nn/attention.h"
 #include "checks/layers/layer_cases.h"
+#include "nn/attention.h"
+#include "nn/attention_variants.h"
+#include "nn/blocks.h"
 
 namespace qkv::nn {
 
 namespace {
 
 constexpr int64_t kBatch = 2, kQueries = 3, kMemory = 4, kModel = 8, kHeads = 2;
-
-// Applies one switch of a variant name ("no_q", "gqa", ...) to the options.
-void apply_switch(const std::string& sw, AttentionOptions& o) {
-  AttentionConfig& v = o.variant;
-  if (sw == "full") return;
-  if (sw == "no_q") v.q_proj = false;
-  else if (sw == "no_k") v.k_proj = false;
-  else if (sw == "no_v") v.v_proj = false;
-  else if (sw == "no_o") v.o_proj = false;
-  else if (sw == "shared_qk") v.qk = QKMode::shared;
-  else if (sw == "bilinear") v.qk = QKMode::bilinear;
-  else if (sw == "rbf") v.score = ScoreKind::rbf;
-  else if (sw == "cosine") v.score = ScoreKind::cosine;
-  else if (sw == "additive") v.score = ScoreKind::additive;
-  else if (sw == "gqa") v.kv_heads = 1;
-  else if (sw == "rope") o.rope = true;
-  else if (sw == "no_bias") o.bias = false;
-  else if (sw == "head_dim3") o.head_dim = 3;  // H * dh = 6 != d: projections map 8 -> 6 -> 8
-  else fail("attention cases: unknown switch '{}'", sw);
-}
 
 std::vector<std::string> split_plus(const std::string& s) {
   std::vector<std::string> parts;
@@ -46,14 +28,7 @@ std::vector<std::string> split_plus(const std::string& s) {
 
 // The module of a variant in float64, every parameter redrawn (see the top).
 std::shared_ptr<MultiHeadAttention> make_module(const std::string& variant, bool cross, bool causal, Generator& gen) {
-  AttentionOptions o;
-  o.d_model = kModel;
-  o.n_head = kHeads;
-  o.cross = cross;
-  o.variant.causal = causal;
-  o.init_std = o.out_init_std = 0.5;
-  apply_attention_switches(variant, o);
-  auto m = std::make_shared<MultiHeadAttention>(o, gen);
+  auto m = std::make_shared<MultiHeadAttention>(attention_case_options(variant, kModel, kHeads, causal, cross), gen);
   m->to(DType::f64);
   NoGradGuard no_grad;
   for (auto& [name, p] : m->named_parameters())
@@ -112,15 +87,31 @@ void add_case(std::vector<LayerCase>& out, Generator& gen, const std::string& va
 
 }  // namespace
 
-void apply_attention_switches(const std::string& switches, AttentionOptions& options) {
-  for (const std::string& sw : split_plus(switches)) apply_switch(sw, options);
+AttentionOptions attention_case_options(const std::string& switches, int64_t d, int64_t heads, bool causal, bool cross) {
+  ModelConfig m;
+  m.n_embd = d;
+  m.n_head = heads;
+  int64_t head_dim = 0;
+  for (const std::string& sw : split_plus(switches)) {
+    if (sw == "head_dim3")
+      head_dim = 3;  // a shape, not a config key: H * dh = 6 != d, projections map 8 -> 6 -> 8
+    else
+      apply_attention_variants(m, sw);
+  }
+  AttentionOptions o = BlockOptions{m, 1, nullptr}.attention(cross ? AttentionRole::cross : AttentionRole::decoder);
+  o.causal = causal;
+  o.head_dim = head_dim;
+  o.init_std = o.out_init_std = 0.5;
+  return o;
 }
 
 void add_attention_layer_cases(std::vector<LayerCase>& out) {
   Generator gen(97);
-  // Each switch alone, self and cross.
-  for (const char* v : {"full", "no_q", "no_k", "no_v", "no_o", "shared_qk", "bilinear", "rbf", "cosine", "additive",
-                        "gqa", "rope", "no_bias", "head_dim3"})
+  // Each variant of the table alone, and head_dim3, self and cross.
+  std::vector<std::string> alone;
+  for (const AttentionVariant& v : attention_variants()) alone.push_back(v.name);
+  alone.push_back("head_dim3");
+  for (const std::string& v : alone)
     for (const char* mode : {"self", "cross"}) add_case(out, gen, v, mode);
 
   // Masks: causal (self only), key padding, both.
@@ -133,8 +124,8 @@ void add_attention_layer_cases(std::vector<LayerCase>& out) {
   add_case(out, gen, "no_v", "cross", "padding");
   add_case(out, gen, "no_o", "self", "causal+padding");
   add_case(out, gen, "shared_qk", "self", "causal");
-  add_case(out, gen, "bilinear", "self", "causal");
-  add_case(out, gen, "bilinear", "cross", "padding");
+  add_case(out, gen, "bilinear_qk", "self", "causal");
+  add_case(out, gen, "bilinear_qk", "cross", "padding");
   add_case(out, gen, "rbf", "self", "causal+padding");
   add_case(out, gen, "cosine", "self", "causal");
   add_case(out, gen, "cosine", "cross", "padding");
@@ -159,7 +150,7 @@ void add_attention_layer_cases(std::vector<LayerCase>& out) {
   add_case(out, gen, "no_k+rope", "cross");
   add_case(out, gen, "gqa+cosine", "cross", "padding");
   add_case(out, gen, "gqa+additive", "self", "causal");
-  add_case(out, gen, "bilinear+gqa", "self", "causal");
+  add_case(out, gen, "bilinear_qk+gqa", "self", "causal");
   add_case(out, gen, "rbf+rope+gqa", "self", "causal+padding");
 
   // The returned weights, and incremental decoding through the cache.
@@ -167,7 +158,7 @@ void add_attention_layer_cases(std::vector<LayerCase>& out) {
   add_case(out, gen, "gqa+cosine", "cross", "padding+weights");
   add_case(out, gen, "full", "self", "causal+cache");
   add_case(out, gen, "gqa+rope", "self", "causal+cache");
-  add_case(out, gen, "bilinear", "self", "causal+cache");
+  add_case(out, gen, "bilinear_qk", "self", "causal+cache");
   add_case(out, gen, "rope", "cross", "padding+cache");
 }
 

@@ -32,11 +32,12 @@ struct LayerCase {
 std::vector<LayerCase> all_layer_cases();
 std::vector<std::string> checked_layer_names(const std::vector<LayerCase>& cases);
 
-// Applies attention variant switches joined by '+' ("gqa+rope", as in the case names:
-// full, no_q, no_k, no_v, no_o, shared_qk, bilinear, rbf, cosine, additive, gqa (kv_heads 1),
-// rope, no_bias, head_dim3); an unknown switch is an error.
+// The options of an attention case: d_model d, `heads` heads, init std 0.5, and the
+// switches joined by '+' ("gqa+rope", as in the case names): the variants of
+// nn/attention_variants.h, plus head_dim3 (head_dim 3, so H * dh != d). An unknown
+// switch is an error.
 struct AttentionOptions;
-void apply_attention_switches(const std::string& switches, AttentionOptions& options);
+AttentionOptions attention_case_options(const std::string& switches, int64_t d, int64_t heads, bool causal, bool cross);
 
 // A float64 leaf requiring grad, randn.
 Tensor input_leaf(const Dims& shape, Generator& gen);

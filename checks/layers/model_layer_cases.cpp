@@ -123,7 +123,7 @@ void add_seq2seq_cases(std::vector<LayerCase>& out, Generator& gen) {
   for (bool merged : {false, true}) {
     ModelConfig cfg = tiny_config(ModelKind::seq2seq);
     cfg.n_layer = 1;  // per side: encoder and decoder, each checked end to end through the loss
-    cfg.attention.merged = merged;
+    cfg.merged = merged;
     auto m = prepared(std::make_shared<Seq2Seq>(cfg, 6, 0), gen);
     out.push_back({"seq2seq",
                    merged ? "merged/label smoothing" : "cross/label smoothing",

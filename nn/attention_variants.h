@@ -1,0 +1,39 @@
+// The named attention variants of docs/design.md section 3, in one table: each name
+// stands for config overrides written as --set writes them ("attention.qk=bilinear").
+// `qkv ablate` takes its built-in variants from it (those marked in_study), the
+// gradcheck cases and the tests build their layers from it, so a variant has one
+// spelling everywhere.
+#pragma once
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "nn/config.h"
+
+namespace qkv::nn {
+
+struct AttentionVariant {
+  std::string name;
+  std::vector<std::string> overrides;  // "section.key=value", as --set
+  std::string description;
+  bool in_study = false;  // one of `qkv ablate`'s built-in variants
+};
+
+// full, no_q, no_k, no_v, no_o, shared_qk, bilinear_qk, rbf, cosine, additive (the
+// study's, in its order), then gqa, rope, no_bias.
+const std::vector<AttentionVariant>& attention_variants();
+// The variant called `name`, or null.
+const AttentionVariant* find_attention_variant(std::string_view name);
+// "full, no_q, ...": the names, for messages.
+std::string attention_variant_names();
+
+// Applies one override to cfg: attention.KEY=VALUE for a per-attention key
+// (for_each_attention_key; enum values through their name tables), model.positions or
+// model.bias. Any other key, or a wrong value, is an Error naming it. Agrees with
+// config's apply_override on these keys (tests/test_attention_variants.cpp).
+void apply_variant_override(ModelConfig& cfg, std::string_view assignment);
+// Applies the variants named in `names`, joined by '+' ("gqa+rope"); an unknown name is
+// an Error listing the known ones.
+void apply_attention_variants(ModelConfig& cfg, std::string_view names);
+
+}  // namespace qkv::nn
