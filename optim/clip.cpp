@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "autograd/dispatch.h"
 #include "autograd/loops.h"
 #include "cpu/parallel.h"
 #include "autograd/tape.h"
@@ -43,10 +44,12 @@ double sum_of_squares(const Tensor& grad) {
 
 // g *= scale in place, through g's own strides.
 void scale_(const Tensor& g, double scale) {
-  dispatch_float(g.dtype(), "clip_grad_norm", [&]<typename T>() {
-    const T s = static_cast<T>(scale);
-    elementwise_strided(g.data<T>(), g.strides(), g.shape(), [s](T v) { return v * s; },
-                        operand<T>(g, g.shape(), "clip_grad_norm"));
+  on_device(device_of("clip_grad_norm", g), "clip_grad_norm", [&](auto backend) {
+    dispatch_float(g.dtype(), "clip_grad_norm", [&]<typename T>() {
+      const T s = static_cast<T>(scale);
+      elementwise_strided(backend, g.data<T>(), g.strides(), g.shape(), [s](T v) { return v * s; },
+                          operand<T>(g, g.shape(), "clip_grad_norm"));
+    });
   });
 }
 
