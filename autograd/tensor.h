@@ -61,6 +61,7 @@ class Tensor {
   T* data() const;
   void* raw_data() const;
   const std::shared_ptr<Storage>& storage() const { return impl_->storage; }
+  Device device() const { return impl_->storage->device(); }  // where the storage lives
 
   // --- autograd ---
   bool requires_grad() const { return impl_ && impl_->requires_grad; }

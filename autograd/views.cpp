@@ -214,10 +214,12 @@ Tensor flatten(const Tensor& x, int64_t start_dim, int64_t end_dim) {
 }
 
 void copy_(const Tensor& dst, const Tensor& src) {
-  dispatch_all(dst.dtype(), [&]<typename TD>() {
-    dispatch_all(src.dtype(), [&]<typename TS>() {
-      elementwise_strided(dst.data<TD>(), dst.strides(), dst.shape(),
-                          [](TS v) { return static_cast<TD>(v); }, operand<TS>(src, dst.shape(), "copy_"));
+  on_device(device_of("copy_", dst, src), "copy_", [&](auto backend) {
+    dispatch_all(dst.dtype(), [&]<typename TD>() {
+      dispatch_all(src.dtype(), [&]<typename TS>() {
+        elementwise_strided(backend, dst.data<TD>(), dst.strides(), dst.shape(),
+                            [](TS v) { return static_cast<TD>(v); }, operand<TS>(src, dst.shape(), "copy_"));
+      });
     });
   });
 }

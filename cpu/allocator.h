@@ -9,6 +9,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "base/device.h"
+
 namespace qkv {
 
 struct AllocatorStats {
@@ -28,7 +30,9 @@ void release_cached();  // return every cached block to the system
 std::size_t rounded_size(std::size_t bytes);  // the size class a request lands in
 }  // namespace allocator
 
-// Shared storage of a tensor: views hold the same Storage through shared_ptr.
+// Shared storage of a tensor: views hold the same Storage through shared_ptr. Its device
+// says whose kernels may touch the block (autograd/dispatch.h); blocks from this allocator
+// are host memory, Device::cpu.
 class Storage {
  public:
   explicit Storage(std::size_t bytes) : data_(allocator::allocate(bytes)), bytes_(bytes) {}
@@ -37,10 +41,12 @@ class Storage {
   Storage& operator=(const Storage&) = delete;
   void* data() const { return data_; }
   std::size_t bytes() const { return bytes_; }
+  Device device() const { return device_; }
 
  private:
   void* data_;
   std::size_t bytes_;
+  Device device_ = Device::cpu;
 };
 
 }  // namespace qkv

@@ -33,9 +33,11 @@ void accumulate_grad(const Tensor& input, const Tensor& g_in, const char* op) {
   }
   Tensor cur(impl->grad);
   if (impl->grad_owned) {
-    dispatch_float(cur.dtype(), op, [&]<typename T>() {
-      elementwise_strided(cur.data<T>(), cur.strides(), cur.shape(), [](T a, T b) { return a + b; },
-                          operand<T>(cur, cur.shape(), op), operand<T>(g, cur.shape(), op));
+    on_device(device_of(op, cur, g), op, [&](auto backend) {
+      dispatch_float(cur.dtype(), op, [&]<typename T>() {
+        elementwise_strided(backend, cur.data<T>(), cur.strides(), cur.shape(), [](T a, T b) { return a + b; },
+                            operand<T>(cur, cur.shape(), op), operand<T>(g, cur.shape(), op));
+      });
     });
   } else {
     impl->grad = binary_map(cur, g, op, [](auto a, auto b) { return a + b; }).impl_ptr();

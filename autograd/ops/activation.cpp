@@ -7,14 +7,13 @@
 
 #include <algorithm>
 #include <cmath>
-#include <utility>
 
-#include "cpu/fast_math.h"
+#include "autograd/dispatch.h"
 #include "autograd/loops.h"
-#include "autograd/ops/pointwise.h"
-#include "cpu/parallel.h"
 #include "autograd/ops/accumulate.h"
+#include "autograd/ops/pointwise.h"
 #include "autograd/tape.h"
+#include "cpu/fast_math.h"
 
 namespace qkv {
 
@@ -78,9 +77,9 @@ struct Silu {
   }
 };
 
-// f(a, rest...) elementwise over tensors of one shape. Contiguous float32 takes a
-// streaming loop that prefetches ahead (without it these compute-heavy loops wait on
-// memory; see fast::prefetch_ahead); anything else goes through the elementwise engine.
+// f(a, rest...) elementwise over tensors of one shape. Contiguous float32 takes the
+// streaming loop that prefetches ahead (cpu/kernels/elementwise.h); anything else goes
+// through the elementwise engine.
 template <typename F, typename... Rest>
 Tensor stream_map(const char* op, F f, const Tensor& a, const Rest&... rest) {
   auto streamable = [&](const Tensor& t) { return t.dtype() == DType::f32 && t.is_contiguous() && t.shape() == a.shape(); };
@@ -91,17 +90,8 @@ Tensor stream_map(const char* op, F f, const Tensor& a, const Rest&... rest) {
       return binary_map(a, rest..., op, f);
   }
   Tensor out = Tensor::empty(a.shape(), a.dtype());
-  float* o = out.data<float>();
-  const float* in[] = {a.data<float>(), rest.template data<float>()...};
-  constexpr int64_t kBlock = 64;
-  parallel_for(a.numel(), kElementwiseGrain, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; i += kBlock) {
-      for (const float* p : in) fast::prefetch_ahead(p + i, kBlock);
-      const int64_t end = std::min(e, i + kBlock);
-      [&]<std::size_t... K>(std::index_sequence<K...>) {
-        for (int64_t j = i; j < end; ++j) o[j] = f(in[K][j]...);
-      }(std::index_sequence_for<Tensor, Rest...>{});
-    }
+  on_device(device_of(op, a, rest...), op, [&](auto backend) {
+    stream_elementwise(backend, a.numel(), out.data<float>(), f, a.data<float>(), rest.template data<float>()...);
   });
   return out;
 }

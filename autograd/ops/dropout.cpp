@@ -1,10 +1,11 @@
 #include "autograd/ops/dropout.h"
 
-#include "base/keyed_random.h"
+#include "autograd/dispatch.h"
 #include "autograd/loops.h"
-#include "cpu/parallel.h"
 #include "autograd/ops/accumulate.h"
 #include "autograd/tape.h"
+#include "base/keyed_random.h"
+#include "cpu/kernels/dropout.h"
 
 namespace qkv {
 
@@ -22,11 +23,9 @@ Tensor dropout(const Tensor& x, double p, bool training, Generator& gen) {
   Tensor mask = Tensor::empty(x.shape(), x.dtype());
   const uint64_t key = gen.next_u64();
   const uint64_t threshold = drop_threshold(p);
-  dispatch_float(x.dtype(), "dropout", [&]<typename T>() {
-    T* m = mask.data<T>();
-    const T scale = static_cast<T>(1.0 / (1.0 - p));
-    parallel_for(mask.numel(), kElementwiseGrain, [m, key, threshold, scale](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) m[i] = keyed_bits(key, static_cast<uint64_t>(i)) < threshold ? T(0) : scale;
+  on_device(device_of("dropout", x), "dropout", [&](auto backend) {
+    dispatch_float(x.dtype(), "dropout", [&]<typename T>() {
+      dropout_mask(backend, mask.numel(), key, threshold, static_cast<T>(1.0 / (1.0 - p)), mask.data<T>());
     });
   });
   auto times = [](auto a, auto b) { return a * b; };

@@ -4,11 +4,12 @@
 #include <string>
 #include <vector>
 
+#include "autograd/dispatch.h"
 #include "autograd/factory.h"
-#include "cpu/parallel.h"
 #include "autograd/ops/accumulate.h"
 #include "autograd/tape.h"
 #include "autograd/views.h"
+#include "cpu/kernels/take.h"
 
 namespace qkv {
 namespace {
@@ -39,85 +40,35 @@ std::vector<int64_t> offsets(const Dims& shape, const Dims& strides, int from, i
   return off;
 }
 
-// A "take along dim" seen as [outer, K, inner]: the output (or the gradient g) is
-// contiguous [outer, K, inner]; the source (x, or the gradient buffer gx) is read or
-// written at source_outer[o] + index * dim_stride + source_inner[c].
+// A "take along dim" seen as [outer, K, inner] (cpu/kernels/take.h): the offset arrays
+// and the layout the kernels read. The layout points into the arrays, so a plan may be
+// moved (the arrays keep their buffers) but never copied.
 struct TakePlan {
-  int64_t outer = 1, K = 1, inner = 1;
+  TakePlan() = default;
+  TakePlan(TakePlan&&) = default;
+  TakePlan(const TakePlan&) = delete;
   std::vector<int64_t> source_outer, source_inner;
-  int64_t dim_stride = 0;
-  // source_inner[c] == c: the source's entries past dim are one contiguous run (rows of
-  // an embedding table, of a [rows, d] activation), so whole rows move at once.
-  bool inner_contiguous = false;
+  TakeLayout layout;
 };
 
-// `shape` is the output's shape (dim d has K entries); `strides` are the source's.
-TakePlan plan_take(const Dims& shape, int d, const Dims& strides) {
+// `shape` is the output's shape (dim d has K entries); `strides` are the source's; `ids`
+// the checked int64 indices, one per element (per_element) or one per position along d.
+TakePlan plan_take(const Dims& shape, int d, const Dims& strides, const Tensor& ids, bool per_element) {
   TakePlan p;
   p.source_outer = offsets(shape, strides, 0, d);
   p.source_inner = offsets(shape, strides, d + 1, shape.size());
-  p.outer = static_cast<int64_t>(p.source_outer.size());
-  p.inner = static_cast<int64_t>(p.source_inner.size());
-  p.K = shape[d];
-  p.dim_stride = strides[d];
-  p.inner_contiguous = true;
-  for (int64_t c = 0; c < p.inner; ++c) p.inner_contiguous &= p.source_inner[c] == c;
+  TakeLayout& l = p.layout;
+  l.source_outer = p.source_outer.data();
+  l.source_inner = p.source_inner.data();
+  l.outer = static_cast<int64_t>(p.source_outer.size());
+  l.inner = static_cast<int64_t>(p.source_inner.size());
+  l.K = shape[d];
+  l.dim_stride = strides[d];
+  l.inner_contiguous = true;
+  for (int64_t c = 0; c < l.inner; ++c) l.inner_contiguous &= p.source_inner[c] == c;
+  l.ids = ids.data<int64_t>();
+  l.per_element = per_element;
   return p;
-}
-
-// The index that output element (o, k, c) takes: one per element (gather) or one per
-// position k along dim (embedding, index_select).
-struct IndexOf {
-  const int64_t* ids;
-  bool per_element;
-  int64_t K, inner;
-  int64_t operator()(int64_t o, int64_t k, int64_t c) const {
-    return per_element ? ids[(o * K + k) * inner + c] : ids[k];
-  }
-};
-
-// out[o, k, c] = x[o, index(o, k, c), c]: parallel over output rows.
-template <typename T>
-void take(const T* x, T* out, const TakePlan& p, const IndexOf& index) {
-  parallel_for(p.outer * p.K, row_grain(p.inner),
-               [&](int64_t b, int64_t e) {
-                 for (int64_t r = b; r < e; ++r) {
-                   int64_t o = r / p.K, k = r % p.K;
-                   T* dst = out + r * p.inner;
-                   const T* src = x + p.source_outer[o];
-                   if (p.inner_contiguous && !index.per_element) {  // one row copy
-                     const T* row = src + index(o, k, 0) * p.dim_stride;
-                     std::copy(row, row + p.inner, dst);
-                     continue;
-                   }
-                   for (int64_t c = 0; c < p.inner; ++c)
-                     dst[c] = src[index(o, k, c) * p.dim_stride + p.source_inner[c]];
-                 }
-               });
-}
-
-// The backward of take, a scatter-add: gx[o, index(o, k, c), c] += g[o, k, c].
-// Threads split the (outer, inner) plane, so no two threads write the same element,
-// and each walks k in order: every sum runs in the same order for any thread count.
-template <typename T>
-void put_add(T* gx, const T* g, const TakePlan& p, const IndexOf& index) {
-  parallel_for(p.outer * p.inner, row_grain(p.K, 32768),
-               [&](int64_t b, int64_t e) {
-                 for (int64_t o = b / p.inner; o * p.inner < e; ++o) {
-                   int64_t c0 = std::max(b, o * p.inner) - o * p.inner;
-                   int64_t c1 = std::min(e, (o + 1) * p.inner) - o * p.inner;
-                   T* dst = gx + p.source_outer[o];
-                   for (int64_t k = 0; k < p.K; ++k) {
-                     const T* src = g + (o * p.K + k) * p.inner;
-                     if (p.inner_contiguous && !index.per_element) {  // one row add, vectorised
-                       T* row = dst + index(o, k, 0) * p.dim_stride;
-                       for (int64_t c = c0; c < c1; ++c) row[c] += src[c];
-                       continue;
-                     }
-                     for (int64_t c = c0; c < c1; ++c) dst[index(o, k, c) * p.dim_stride + p.source_inner[c]] += src[c];
-                   }
-                 }
-               });
 }
 
 // The op shared by embedding, index_select and gather: out (shape out_shape) takes x's
@@ -126,16 +77,19 @@ Tensor take_along(const Tensor& x, int d, const Tensor& ids, const Dims& out_sha
                   const char* op) {
   check_floating(x, op);
   Tensor out = Tensor::empty(out_shape, x.dtype());
-  TakePlan p = plan_take(out_shape, d, x.strides());
-  IndexOf index{ids.data<int64_t>(), per_element, p.K, p.inner};
-  dispatch_float(x.dtype(), op, [&]<typename T>() { take(x.data<T>(), out.data<T>(), p, index); });
+  const TakePlan p = plan_take(out_shape, d, x.strides(), ids, per_element);
+  on_device(device_of(op, x, ids), op, [&](auto backend) {
+    dispatch_float(x.dtype(), op, [&]<typename T>() { take(backend, x.data<T>(), out.data<T>(), p.layout); });
+  });
   if (any_requires_grad(x))
-    record(op, out, [x, ids, d, index, op](const Tensor& g) {
+    record(op, out, [x, ids, d, per_element, op](const Tensor& g) {
       // d out[o,k,c] / d x[o,j,c] = [index(o,k,c) == j]: scatter-add g into a zero gx.
       Tensor gx = zeros(x.shape(), g.dtype());
       Tensor gc = contiguous(g);
-      TakePlan q = plan_take(g.shape(), d, gx.strides());
-      dispatch_float(g.dtype(), op, [&]<typename T>() { put_add(gx.data<T>(), gc.data<T>(), q, index); });
+      const TakePlan q = plan_take(g.shape(), d, gx.strides(), ids, per_element);
+      on_device(device_of(op, x, g), op, [&](auto backend) {
+        dispatch_float(g.dtype(), op, [&]<typename T>() { put_add(backend, gx.data<T>(), gc.data<T>(), q.layout); });
+      });
       accumulate_grad(x, gx, op);
     });
   return out;
@@ -162,16 +116,9 @@ Tensor scatter_rows(const Tensor& y, const Tensor& idx, int64_t rows) {
   Tensor out = Tensor::empty(shape, y.dtype());
   Tensor yc = contiguous(y);
   const int64_t width = y.numel() / std::max<int64_t>(y.size(0), 1);
-  dispatch_float(y.dtype(), op, [&]<typename T>() {  // one pass: each output row copied or zeroed
-    const T* src = yc.data<T>();
-    T* dst = out.data<T>();
-    parallel_for(rows, row_grain(width), [&](int64_t b, int64_t e) {
-      for (int64_t r = b; r < e; ++r) {
-        if (source_of[r] >= 0)
-          std::copy(src + source_of[r] * width, src + (source_of[r] + 1) * width, dst + r * width);
-        else
-          std::fill(dst + r * width, dst + (r + 1) * width, T(0));
-      }
+  on_device(device_of(op, y, idx), op, [&](auto backend) {
+    dispatch_float(y.dtype(), op, [&]<typename T>() {  // one pass: each output row copied or zeroed
+      copy_rows(backend, yc.data<T>(), out.data<T>(), source_of.data(), rows, width);
     });
   });
   if (any_requires_grad(y))

@@ -9,26 +9,17 @@
 // Ignored rows contribute 0 to the loss, the count and the gradient. When every row
 // is ignored the result is 0 with a zero gradient (PyTorch returns NaN, 0/0): a
 // batch of padding must not poison a training run.
-// 512-bit vectors for this file's exp/erf-heavy loops: under -march=native GCC prefers
-// 256-bit ones, and the wider ones measured 1.2-1.4x faster here (bench/bench_kernels).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC target("prefer-vector-width=512")
-#endif
+// The per-row arithmetic is cpu/kernels/cross_entropy.cpp.
 #include "autograd/ops/loss.h"
 
-#include <algorithm>
-#include <cmath>
-#include <limits>
-
-#include "cpu/fast_math.h"
-#include "cpu/parallel.h"
+#include "autograd/dispatch.h"
 #include "autograd/ops/accumulate.h"
 #include "autograd/tape.h"
 #include "autograd/views.h"
+#include "cpu/kernels/cross_entropy.h"
 
 namespace qkv {
 namespace {
-
 
 // The forward's per-row results, saved for backward.
 struct CrossEntropyRows {
@@ -39,62 +30,6 @@ struct CrossEntropyRows {
   Tensor row_max, log_sum;  // [rows]
   int64_t rows = 0, classes = 0, count = 0;  // count: rows not ignored
 };
-
-// Loss of each counted row into loss[i] (0 for ignored rows), saving row_max and log_sum.
-// The row sums run in T over fixed lanes (fast_math.h), the per-row loss in double.
-template <typename T>
-void forward_rows(const CrossEntropyRows& r, const CrossEntropyOptions& opt, double* loss) {
-  const T* x_all = r.logits.data<T>();
-  const int64_t* t = r.targets.data<int64_t>();
-  T *row_max = r.row_max.data<T>(), *log_sum = r.log_sum.data<T>();
-  const int64_t C = r.classes;
-  const double s = opt.label_smoothing;
-  parallel_for(r.rows, row_grain(C), [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) {
-      if (t[i] == opt.ignore_index) {
-        loss[i] = 0;
-        continue;
-      }
-      const T* x = x_all + i * C;
-      fast::prefetch_ahead(x, C);
-      const T m = fast::lane_max(x, C);
-      const double sum_exp = fast::lane_sum<T>(C, [&](int64_t c) { return fast::exp(x[c] - m); });
-      const double sum_x = s > 0 ? fast::lane_sum<T>(C, [&](int64_t c) { return x[c]; }) : 0.0;
-      // Relative to the max, so large logits (1e4) lose no precision: lse - x = (m - x) + log(sum_exp).
-      const double ls = std::log(sum_exp);
-      const double nll = (static_cast<double>(m) - x[t[i]]) + ls;
-      const double smooth = (static_cast<double>(m) - sum_x / C) + ls;
-      loss[i] = (1 - s) * nll + (s > 0 ? s * smooth : 0.0);
-      row_max[i] = m;
-      log_sum[i] = static_cast<T>(ls);
-    }
-  });
-}
-
-// dx = (softmax - q) * scale per row, zero for ignored rows.
-template <typename T>
-void backward_rows(const CrossEntropyRows& r, const CrossEntropyOptions& opt, double scale, T* dx_all) {
-  const T* x_all = r.logits.data<T>();
-  const int64_t* t = r.targets.data<int64_t>();
-  const T *row_max = r.row_max.data<T>(), *log_sum = r.log_sum.data<T>();
-  const int64_t C = r.classes;
-  const T sc = static_cast<T>(scale);
-  const T spread = static_cast<T>(opt.label_smoothing / C), on_target = static_cast<T>(1 - opt.label_smoothing);
-  parallel_for(r.rows, row_grain(C), [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) {
-      const T* x = x_all + i * C;
-      T* dx = dx_all + i * C;
-      fast::prefetch_ahead(x, C);
-      if (t[i] == opt.ignore_index) {
-        std::fill(dx, dx + C, T(0));
-        continue;
-      }
-      const T m = row_max[i], ls = log_sum[i];  // locals: dx cannot alias them
-      for (int64_t c = 0; c < C; ++c) dx[c] = (fast::exp((x[c] - m) - ls) - spread) * sc;
-      dx[t[i]] -= on_target * sc;
-    }
-  });
-}
 
 }  // namespace
 
@@ -133,7 +68,12 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& targets, const CrossEnt
   }
 
   Tensor row_loss = Tensor::empty({r.rows}, DType::f64);
-  dispatch_float(logits.dtype(), op, [&]<typename T>() { forward_rows<T>(r, opt, row_loss.data<double>()); });
+  on_device(device_of(op, logits, targets), op, [&](auto backend) {
+    dispatch_float(logits.dtype(), op, [&]<typename T>() {
+      cross_entropy_forward(backend, r.rows, r.classes, r.logits.data<T>(), t, opt.ignore_index, opt.label_smoothing,
+                            row_loss.data<double>(), r.row_max.data<T>(), r.log_sum.data<T>());
+    });
+  });
   double total = 0;  // summed in row order: deterministic
   for (int64_t i = 0; i < r.rows; ++i) total += row_loss.data<double>()[i];
   Tensor out = Tensor::scalar(r.count > 0 ? total / r.count : 0.0, logits.dtype());
@@ -142,7 +82,13 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& targets, const CrossEnt
     record(op, out, [logits, r, opt](const Tensor& g) {
       const double scale = r.count > 0 ? g.item() / r.count : 0.0;
       Tensor dx = Tensor::empty(logits.shape(), logits.dtype());
-      dispatch_float(logits.dtype(), "cross_entropy", [&]<typename T>() { backward_rows<T>(r, opt, scale, dx.data<T>()); });
+      on_device(device_of("cross_entropy", logits, g), "cross_entropy", [&](auto backend) {
+        dispatch_float(logits.dtype(), "cross_entropy", [&]<typename T>() {
+          cross_entropy_backward(backend, r.rows, r.classes, r.logits.data<T>(), r.targets.data<int64_t>(),
+                                 opt.ignore_index, opt.label_smoothing, r.row_max.data<T>(), r.log_sum.data<T>(),
+                                 scale, dx.data<T>());
+        });
+      });
       accumulate_grad(logits, dx, "cross_entropy");
     });
   return out;

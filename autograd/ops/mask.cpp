@@ -1,9 +1,10 @@
 #include "autograd/ops/mask.h"
 
+#include "autograd/dispatch.h"
 #include "autograd/loops.h"
-#include "cpu/parallel.h"
 #include "autograd/ops/accumulate.h"
 #include "autograd/tape.h"
+#include "cpu/kernels/mask.h"
 
 namespace qkv {
 namespace {
@@ -16,10 +17,12 @@ Tensor select(const Tensor& cond, const Tensor& a, const Tensor& b, const char* 
   QKV_CHECK(cond.defined(), "{}: the condition is undefined", op);
   Dims shape = broadcast_shapes(broadcast_shapes(cond.shape(), a.shape(), op), b.shape(), op);
   Tensor out = Tensor::empty(shape, a.dtype());
-  dispatch_float(a.dtype(), op, [&]<typename T>() {
-    dispatch_all(cond.dtype(), [&]<typename C>() {
-      elementwise(out.data<T>(), shape, [](C c, T x, T y) { return c != C(0) ? x : y; },
-                  operand<C>(cond, shape, op), operand<T>(a, shape, op), operand<T>(b, shape, op));
+  on_device(device_of(op, a, b, cond), op, [&](auto backend) {
+    dispatch_float(a.dtype(), op, [&]<typename T>() {
+      dispatch_all(cond.dtype(), [&]<typename C>() {
+        elementwise(backend, out.data<T>(), shape, [](C c, T x, T y) { return c != C(0) ? x : y; },
+                    operand<C>(cond, shape, op), operand<T>(a, shape, op), operand<T>(b, shape, op));
+      });
     });
   });
   return out;
@@ -79,11 +82,8 @@ Tensor triu(const Tensor& x, int64_t k) { return triangle(x, k, true, "triu"); }
 Tensor causal_mask(int64_t rows, int64_t cols, int64_t k) {
   QKV_CHECK(rows >= 0 && cols >= 0, "causal_mask: sizes must be non-negative, got [{},{}]", rows, cols);
   Tensor m = Tensor::empty({rows, cols}, DType::i32);
-  int32_t* p = m.data<int32_t>();
-  parallel_for(rows, row_grain(cols), [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i)
-      for (int64_t j = 0; j < cols; ++j) p[i * cols + j] = j > i + k ? 1 : 0;
-  });
+  on_device(device_of("causal_mask", m), "causal_mask",
+            [&](auto backend) { fill_causal_mask(backend, rows, cols, k, m.data<int32_t>()); });
   return m;
 }
 

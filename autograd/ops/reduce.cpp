@@ -1,13 +1,12 @@
 #include "autograd/ops/reduce.h"
 
 #include <algorithm>
-#include <cmath>
-#include <vector>
 
+#include "autograd/dispatch.h"
 #include "autograd/factory.h"
 #include "autograd/loops.h"
-#include "cpu/parallel.h"
 #include "autograd/ops/accumulate.h"
+#include "cpu/kernels/reduce.h"
 #include "autograd/tape.h"
 #include "autograd/views.h"
 
@@ -70,49 +69,6 @@ Tensor reduce_matrix(const Tensor& x, const ReducePlan& p) {
   return c;
 }
 
-// Sum of each row of a contiguous [rows, len] buffer, accumulated in double.
-template <typename T>
-void sum_rows(const T* x, T* out, int64_t rows, int64_t len, double scale) {
-  parallel_for(rows, row_grain(len, 32768), [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) {
-      const T* row = x + i * len;
-      double acc = 0;
-      for (int64_t j = 0; j < len; ++j) acc += row[j];
-      out[i] = static_cast<T>(acc * scale);
-    }
-  });
-}
-
-// Sum over the leading `outer` rows of a contiguous [outer, cols] buffer (bias gradients),
-// accumulated in double. Rows go in fixed blocks, each summed into its own partial, and the
-// partials are added in block order: every thread streams whole rows (splitting the
-// columns instead had each thread read half of every row, which the hardware prefetchers
-// follow poorly: gpt-small's bias gradients ran at a fifth of memory speed), and the sums
-// do not depend on the thread count.
-template <typename T>
-void sum_columns(const T* x, T* out, int64_t outer, int64_t cols, double scale) {
-  constexpr int64_t kBlockRows = 256;
-  const int64_t blocks = std::max<int64_t>(1, (outer + kBlockRows - 1) / kBlockRows);
-  std::vector<double> partial(static_cast<size_t>(blocks * cols), 0.0);
-  const int64_t block_grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(kBlockRows * cols, 1));
-  parallel_for(blocks, block_grain, [&](int64_t b, int64_t e) {
-    for (int64_t blk = b; blk < e; ++blk) {
-      double* acc = partial.data() + blk * cols;
-      for (int64_t r = blk * kBlockRows; r < std::min(outer, (blk + 1) * kBlockRows); ++r) {
-        const T* row = x + r * cols;
-        for (int64_t k = 0; k < cols; ++k) acc[k] += row[k];
-      }
-    }
-  });
-  parallel_for(cols, std::max<int64_t>(16, 32768 / blocks), [&](int64_t b, int64_t e) {
-    for (int64_t k = b; k < e; ++k) {
-      double total = 0;
-      for (int64_t blk = 0; blk < blocks; ++blk) total += partial[blk * cols + k];
-      out[k] = static_cast<T>(total * scale);
-    }
-  });
-}
-
 // The gradient of a reduction's output spread back over x's shape (a broadcast view).
 Tensor expand_back(const Tensor& g, const ReducePlan& p, const Dims& x_shape) {
   return expand(reshape(g, p.keep_shape), x_shape);
@@ -123,13 +79,15 @@ Tensor sum_scaled(const Tensor& x, const Dims& dims, bool keepdim, const char* o
   ReducePlan p = plan_reduce(x, dims, keepdim, op);
   double scale = average ? 1.0 / static_cast<double>(std::max<int64_t>(p.len, 1)) : 1.0;
   Tensor out = Tensor::empty(p.out_shape, x.dtype());
-  dispatch_float(x.dtype(), op, [&]<typename T>() {
-    if (p.leading) {
-      sum_columns(x.data<T>(), out.data<T>(), p.len, p.rows, scale);
-    } else {
-      Tensor m = reduce_matrix(x, p);
-      sum_rows(m.data<T>(), out.data<T>(), p.rows, p.len, scale);
-    }
+  on_device(device_of(op, x), op, [&](auto backend) {
+    dispatch_float(x.dtype(), op, [&]<typename T>() {
+      if (p.leading) {
+        sum_columns(backend, x.data<T>(), out.data<T>(), p.len, p.rows, scale);
+      } else {
+        Tensor m = reduce_matrix(x, p);
+        sum_rows(backend, m.data<T>(), out.data<T>(), p.rows, p.len, scale);
+      }
+    });
   });
   if (any_requires_grad(x)) {
     Dims x_shape = x.shape();
@@ -156,21 +114,10 @@ Tensor var(const Tensor& x, const Dims& dims, int64_t correction, bool keepdim) 
   double denom = static_cast<double>(p.len - correction);
   Tensor out = Tensor::empty(p.out_shape, x.dtype());
   Tensor mu = Tensor::empty(p.keep_shape, x.dtype());  // saved for backward
-  dispatch_float(x.dtype(), "var", [&]<typename T>() {
-    Tensor m = reduce_matrix(x, p);
-    const T* px = m.data<T>();
-    T *po = out.data<T>(), *pm = mu.data<T>();
-    int64_t len = p.len;
-    parallel_for(p.rows, row_grain(len), [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) {
-        const T* row = px + i * len;
-        double s = 0;
-        for (int64_t j = 0; j < len; ++j) s += row[j];
-        double mean = s / static_cast<double>(len), ss = 0;
-        for (int64_t j = 0; j < len; ++j) ss += (row[j] - mean) * (row[j] - mean);
-        po[i] = static_cast<T>(ss / denom);
-        pm[i] = static_cast<T>(mean);
-      }
+  on_device(device_of("var", x), "var", [&](auto backend) {
+    dispatch_float(x.dtype(), "var", [&]<typename T>() {
+      Tensor m = reduce_matrix(x, p);
+      var_rows(backend, m.data<T>(), out.data<T>(), mu.data<T>(), p.rows, p.len, denom);
     });
   });
   if (any_requires_grad(x)) {
@@ -194,23 +141,10 @@ std::pair<Tensor, Tensor> max(const Tensor& x, int64_t dim, bool keepdim) {
   ReducePlan p = plan_reduce(x, {d}, keepdim, "max");
   Tensor values = Tensor::empty(p.out_shape, x.dtype());
   Tensor indices = Tensor::empty(p.out_shape, DType::i64);
-  dispatch_float(x.dtype(), "max", [&]<typename T>() {
-    Tensor m = reduce_matrix(x, p);
-    const T* px = m.data<T>();
-    T* pv = values.data<T>();
-    int64_t* pi = indices.data<int64_t>();
-    int64_t len = p.len;
-    parallel_for(p.rows, row_grain(len), [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) {
-        const T* row = px + i * len;
-        int64_t best = 0;
-        for (int64_t j = 1; j < len; ++j) {
-          if (std::isnan(row[best])) break;  // NaN wins, as in PyTorch
-          if (row[j] > row[best] || std::isnan(row[j])) best = j;
-        }
-        pv[i] = row[best];
-        pi[i] = best;
-      }
+  on_device(device_of("max", x), "max", [&](auto backend) {
+    dispatch_float(x.dtype(), "max", [&]<typename T>() {
+      Tensor m = reduce_matrix(x, p);
+      max_rows(backend, m.data<T>(), values.data<T>(), indices.data<int64_t>(), p.rows, p.len);
     });
   });
   if (any_requires_grad(x)) {
@@ -219,11 +153,10 @@ std::pair<Tensor, Tensor> max(const Tensor& x, int64_t dim, bool keepdim) {
       // then view it back in x's dim order.
       Tensor gm = zeros({p.rows * p.len}, g.dtype());
       Tensor gc = contiguous(g);
-      const int64_t* pi = indices.data<int64_t>();
-      dispatch_float(g.dtype(), "max", [&]<typename T>() {
-        T* dst = gm.data<T>();
-        const T* src = gc.data<T>();
-        for (int64_t i = 0; i < p.rows; ++i) dst[i * p.len + pi[i]] = src[i];
+      on_device(device_of("max", x, g), "max", [&](auto backend) {
+        dispatch_float(g.dtype(), "max", [&]<typename T>() {
+          max_rows_backward(backend, gc.data<T>(), indices.data<int64_t>(), gm.data<T>(), p.rows, p.len);
+        });
       });
       Dims permuted_shape, inverse;
       inverse.resize(p.order.size());
