@@ -11,14 +11,16 @@
 // - Cross-attention is never causal: options.causal is ignored when cross = true.
 // - Each score kind (its parameter, forward and cost) is a descriptor in
 //   nn/score_kinds.cpp; bilinear computes its score with dot's.
-// - The weights returned by need_weights are the softmax, before attention dropout.
+// - The weights returned by need_weights are the normalised weights, before attention dropout.
+// - normalize = queries is refused where a position would see later ones (causal
+//   self-attention, cross-attention); in self-attention with key padding a padded
+//   position is not a query either (docs/design.md section 3, Normalization).
 // - With RoPE, cross-attention rotates keys by their memory positions 0..S-1 and
 //   queries by their target positions (KVCache::queries carries them across steps).
 // - Self-attention given a memory uses it for keys/values, PyTorch's key = value.
 #include "nn/attention.h"
 
 #include <cmath>
-#include <limits>
 #include <vector>
 
 #include "autograd/autograd.h"
@@ -26,8 +28,6 @@
 namespace qkv::nn {
 
 namespace {
-
-constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 
 // [B, L, n * e] -> [B, n, L, e]: head h reads columns [h*e, (h+1)*e).
 Tensor split_heads(const Tensor& t, int64_t n) {
@@ -100,6 +100,15 @@ void AttentionOptions::validate() const {
     QKV_CHECK(hkv() == n_head, "attention: qk = shared needs kv_heads == n_head ({} != {}): Wk = Wq makes as many key heads "
           "as query heads", hkv(), n_head);
   }
+  // Over queries, key j's weights are normalised over every query, later ones included.
+  QKV_CHECK(v.normalize != Normalize::queries || !cross,
+            "attention: normalize = queries cannot be used in cross-attention: each source position's weights would "
+            "be normalised over every target position, so a target position would see later ones (use it in an "
+            "encoder's self-attention: attention.encoder.normalize = \"queries\")");
+  QKV_CHECK(v.normalize != Normalize::queries || !causal,
+            "attention: normalize = queries cannot be used in causal self-attention: each key's weights would be "
+            "normalised over every query, so a position would see later ones (use it in an encoder's "
+            "self-attention: attention.encoder.normalize = \"queries\")");
   if (rope) {
     QKV_CHECK(dh() % 2 == 0, "attention: rope needs an even head_dim, got {}", dh());
     QKV_CHECK(rope_base > 0, "attention: rope_base must be positive, got {}", rope_base);
@@ -188,20 +197,25 @@ AttentionOutput MultiHeadAttention::forward(const Tensor& x, const Tensor& memor
   const bool dropping = training() && opt_.dropout > 0;
   QKV_CHECK(!dropping || dropout_gen_ != nullptr, "attention: dropout = {} in training needs a dropout generator",
         opt_.dropout);
+  AttentionMask mask{causal, past, key_padding, Tensor()};
+  // A padded position is no query either: otherwise, over queries, a batch's padding
+  // would take attention away from its real positions.
+  if (v.normalize == Normalize::queries && key_padding.defined() && !opt_.cross && !memory.defined())
+    mask.query_padding = slice(key_padding, 1, past, past + T);
+  const NormalizeOptions normalize{v.normalize, std::nullopt};
   Tensor heads, weights;  // [B, H, T, dh] and [B, H, T, S]
   const ScoreKindSpec& score = score_kind(v.score);
   if (score.fused && !is_bilinear && !need_weights) {
     // Grouped heads are indexed by the op: k and val stay [B, Hkv, S, dh]. Its dropout
     // draws the same mask as the composed path below.
-    heads = scaled_dot_attention(q, k, val, 1.0 / std::sqrt(static_cast<double>(opt_.dh())), causal, past,
-                                 key_padding, dropping ? opt_.dropout : 0.0, dropout_gen_);
+    heads = scaled_dot_attention(q, k, val, 1.0 / std::sqrt(static_cast<double>(opt_.dh())), mask, normalize,
+                                 dropping ? opt_.dropout : 0.0, dropout_gen_);
   } else {
     // Bilinear: q = x W_h against k = memory [B, 1, S, d], broadcast over heads.
     Tensor scores = score.scores(q, is_bilinear ? k : repeat_kv(k, H), opt_.score_shape(), score_param);
-    if (causal) scores = masked_fill(scores, causal_mask(T, S, past), kNegInf);
-    if (key_padding.defined()) scores = masked_fill(scores, key_padding.reshape({B, 1, 1, S}), kNegInf);
-    // A fully masked row is all -inf: softmax gives zeros there, with zero gradient.
-    weights = softmax(scores, -1);
+    // Masked entries get weight 0 and a row or column without any allowed entry is all
+    // zeros, with zero gradient: never NaN.
+    weights = attention_weights(scores, mask, normalize);
     Tensor used = weights;
     if (dropping) used = dropout(weights, opt_.dropout, true, *dropout_gen_);
     heads = matmul(used, repeat_kv(val, H));

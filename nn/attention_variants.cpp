@@ -21,6 +21,10 @@ const std::vector<AttentionVariant>& attention_variants() {
       {"rbf", {"attention.score=rbf"}, "score -|q - k|^2 / (2 sqrt(dh)): Gaussian kernel smoothing", true},
       {"cosine", {"attention.score=cosine"}, "score tau_h cos(q, k) with a learned tau per head", true},
       {"additive", {"attention.score=additive"}, "score v_h^T tanh(q + k) (Bahdanau)", true},
+      {"sigmoid", {"attention.normalize=sigmoid"}, "weights sigmoid(score - log n) instead of a softmax over keys",
+       true},
+      {"normalize_queries", {"attention.encoder.normalize=queries"},
+       "seq2seq: the encoder's softmax over queries (each key spreads one unit over the queries)", true},
       {"gqa", {"attention.kv_heads=1"}, "grouped-query attention: one key/value head for all query heads"},
       {"rope", {"model.positions=rope"}, "rotary positions on q and k instead of a position table"},
       {"no_bias", {"model.bias=false"}, "no biases in the projections (nor in the norms)"},
@@ -72,13 +76,25 @@ void apply_variant_override(ModelConfig& cfg, std::string_view assignment) {
     set_from_text(cfg.bias, value, key);
     found = true;
   } else if (key.starts_with("attention.")) {
-    for_each_attention_key([&](std::string_view name, auto field) {
-      if (key.substr(10) != name) return;
-      set_from_text(cfg.attention.*field, value, key);
+    // attention.KEY, or attention.ROLE.KEY for one of seq2seq's three attentions.
+    std::string_view name = key.substr(10);
+    AttentionRole role{};
+    AttentionOverride* override = nullptr;
+    if (const size_t dot = name.find('.'); dot != std::string_view::npos && find_name(name.substr(0, dot), &role)) {
+      override = &cfg.override_for(role);
+      name = name.substr(dot + 1);
+    }
+    AttentionConfig& target = override ? override->values : cfg.attention;
+    for_each_attention_key([&](std::string_view field_name, auto field) {
+      if (name != field_name) return;
+      set_from_text(target.*field, value, key);
+      if (override) override->keys.insert(std::string(name));
       found = true;
     });
   }
-  QKV_CHECK(found, "attention variant: cannot set {} (a variant sets per-attention keys, model.positions or model.bias)",
+  QKV_CHECK(found,
+            "attention variant: cannot set {} (a variant sets per-attention keys, attention.ROLE.KEY, "
+            "model.positions or model.bias)",
             key);
 }
 

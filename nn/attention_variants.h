@@ -19,8 +19,9 @@ struct AttentionVariant {
   bool in_study = false;  // one of `qkv ablate`'s built-in variants
 };
 
-// full, no_q, no_k, no_v, no_o, shared_qk, bilinear_qk, rbf, cosine, additive (the
-// study's, in its order), then gqa, rope, no_bias.
+// full, no_q, no_k, no_v, no_o, shared_qk, bilinear_qk, rbf, cosine, additive, sigmoid,
+// normalize_queries (the study's, in its order; normalize_queries is for seq2seq), then
+// gqa, rope, no_bias.
 const std::vector<AttentionVariant>& attention_variants();
 // The variant called `name`, or null.
 const AttentionVariant* find_attention_variant(std::string_view name);
@@ -28,7 +29,8 @@ const AttentionVariant* find_attention_variant(std::string_view name);
 std::string attention_variant_names();
 
 // Applies one override to cfg: attention.KEY=VALUE for a per-attention key
-// (for_each_attention_key; enum values through their name tables), model.positions or
+// (for_each_attention_key; enum values through their name tables), attention.ROLE.KEY
+// for one of seq2seq's attentions (encoder, decoder, cross), model.positions or
 // model.bias. Any other key, or a wrong value, is an Error naming it. Agrees with
 // config's apply_override on these keys (tests/test_attention_variants.cpp).
 void apply_variant_override(ModelConfig& cfg, std::string_view assignment);

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <utility>
 
+#include "autograd/ops/attention_options.h"
 #include "base/names.h"
 
 namespace qkv::nn {
@@ -32,6 +33,9 @@ struct AttentionConfig {
   QKMode qk = QKMode::separate;     // shared: Wk = Wq; bilinear: one d x d matrix per head
   ScoreKind score = ScoreKind::dot;  // dot, rbf (-|q-k|^2), cosine (learned tau), additive
   int64_t kv_heads = 0;              // grouped-query attention; 0 means n_head
+  // How scores become weights: softmax over keys, over queries, or a sigmoid
+  // (docs/design.md section 3, Normalization; the op options in autograd/ops/attention_options.h).
+  Normalize normalize = Normalize::keys;
 
   bool operator==(const AttentionConfig&) const = default;
 };
@@ -49,6 +53,7 @@ void for_each_attention_key(Visit&& visit) {
   visit("qk", &AttentionConfig::qk);
   visit("score", &AttentionConfig::score);
   visit("kv_heads", &AttentionConfig::kv_heads);
+  visit("normalize", &AttentionConfig::normalize);
 }
 
 // [attention.encoder], [attention.decoder], [attention.cross]: the per-attention keys

@@ -61,7 +61,7 @@ TEST_CASE("attention.causal and attention.merged are read into the model's block
   // The written text keeps the keys where checkpoints have them, and nothing new.
   const std::string text = to_toml(RunConfig{});
   CHECK(text.find("[attention]\nq_proj = true\nk_proj = true\nv_proj = true\no_proj = true\nqk = \"separate\"\n"
-                  "score = \"dot\"\nkv_heads = 0\ncausal = true\nmerged = false\n\n[train]") != std::string::npos);
+                  "score = \"dot\"\nkv_heads = 0\nnormalize = \"keys\"\ncausal = true\nmerged = false\n\n[train]") != std::string::npos);
   CHECK(text.find("attention.") == std::string::npos);
 }
 
@@ -107,9 +107,39 @@ kv_heads = 2
       "self-attention (its avg_proj and o_proj follow [attention.cross])");
   REQUIRE_THROWS_WITH(parse_config("[model]\nkind = \"seq2seq\"\n[attention.encoder]\ncausal = false\n", "s.toml"),
                       "config: s.toml: attention.encoder.causal is not a per-attention key (expected one of q_proj, "
-                      "k_proj, v_proj, o_proj, qk, score, kv_heads)");
+                      "k_proj, v_proj, o_proj, qk, score, kv_heads, normalize)");
   REQUIRE_THROWS_WITH(apply_override(c, "attention.cross.merged=true"),
                       Contains("--set: attention.cross.merged is not a per-attention key"));
   REQUIRE_THROWS_WITH(parse_config("[model]\nkind = \"seq2seq\"\n[attention.encoder]\nscore = \"gauss\"\n", "s.toml"),
                       Contains("attention.encoder.score in s.toml must be one of dot, rbf"));
+}
+
+TEST_CASE("attention.normalize: a per-attention key; queries only where nothing later can be seen",
+          "[attention][config][normalize]") {
+  RunConfig gpt = parse_config("[attention]\nnormalize = \"sigmoid\"\n", "a.toml");
+  CHECK(gpt.model.attention.normalize == Normalize::sigmoid);
+  CHECK(parse_config(to_toml(gpt), "again.toml").model == gpt.model);
+  REQUIRE_THROWS_WITH(parse_config("[attention]\nnormalize = \"rows\"\n", "a.toml"),
+                      Contains("attention.normalize in a.toml must be one of keys, queries, sigmoid, got \"rows\""));
+  // A GPT's one attention is causal: over queries it is refused when the model is built.
+  apply_override(gpt, "attention.normalize=queries");
+  gpt.model.vocab_size = 11;
+  REQUIRE_THROWS_WITH(nn::GPT(gpt.model, 1), Contains("normalize = queries cannot be used in causal self-attention"));
+
+  // Seq2seq: allowed in the encoder only, and the error names the attention.
+  RunConfig s2s = parse_config("[model]\nkind = \"seq2seq\"\n[attention.encoder]\nnormalize = \"queries\"\n", "s.toml");
+  validate(s2s);
+  CHECK(s2s.model.attention_for(nn::AttentionRole::encoder).normalize == Normalize::queries);
+  CHECK(s2s.model.attention_for(nn::AttentionRole::cross).normalize == Normalize::keys);
+  CHECK(to_toml(s2s).find("[attention.encoder]\nnormalize = \"queries\"") != std::string::npos);
+  nn::ModelConfig by_variant;
+  by_variant.kind = nn::ModelKind::seq2seq;
+  nn::apply_attention_variants(by_variant, "normalize_queries");
+  CHECK(by_variant.attention_for(nn::AttentionRole::encoder).normalize == Normalize::queries);
+  for (const char* role : {"cross", "decoder"}) {
+    RunConfig bad = s2s;
+    apply_override(bad, std::string("attention.") + role + ".normalize=queries");
+    REQUIRE_THROWS_WITH(nn::count_parameters(bad.model),
+                        Contains(std::string("attention.") + role + ": normalize = queries cannot be used"));
+  }
 }

@@ -469,3 +469,79 @@ TEST_CASE("gradcheck cases cover every switch, self and cross, masks and the cac
     CHECK(c.inputs[0].dtype() == DType::f64);
   }
 }
+
+// ---- attention.normalize in the layer (the op-level math: test_attention_normalize.cpp) ----
+
+TEST_CASE("normalize = queries in an encoder: columns sum to 1 over real queries, padding takes nothing",
+          "[attention][normalize]") {
+  for (const char* v : {"normalize_queries", "normalize_queries+rbf", "normalize_queries+bilinear_qk"}) {
+    INFO(v);
+    auto m = make(options(v));  // self-attention without the causal mask: the encoder's role
+    REQUIRE(m->options().variant.normalize == Normalize::queries);
+    Tensor pad = mask({0, 0, 0, 1, 0, 1, 0, 0}, {2, 4});
+    Tensor x = random_input({2, 4, 8}, 2);
+    Tensor w = m->forward(x, Tensor(), pad, nullptr, true).weights;
+    std::vector<double> wv = values(w);
+    std::vector<int32_t> pv = pad.to_vector<int32_t>();
+    for (int b = 0; b < 2; ++b)
+      for (int h = 0; h < 2; ++h)
+        for (int s = 0; s < 4; ++s) {
+          double column = 0;
+          for (int t = 0; t < 4; ++t) {
+            const double a = wv[((b * 2 + h) * 4 + t) * 4 + s];
+            if (pv[b * 4 + s] || pv[b * 4 + t]) CHECK(a == 0.0);  // padded key or padded query
+            column += a;
+          }
+          CHECK(column == Approx(pv[b * 4 + s] ? 0.0 : 1.0).margin(1e-12));
+        }
+    // The real positions' outputs do not depend on what sits at the padded positions.
+    Tensor x2 = x.clone();
+    {
+      NoGradGuard no_grad;
+      copy_(x2.slice(1, 3, 4).slice(0, 0, 1), random_input({1, 1, 8}, 9));
+    }
+    Tensor y1 = m->forward(x, Tensor(), pad).out, y2 = m->forward(x2, Tensor(), pad).out;
+    CHECK(max_abs_diff(y1.slice(0, 0, 1).slice(1, 0, 3), y2.slice(0, 0, 1).slice(1, 0, 3)) < 1e-12);
+  }
+}
+
+TEST_CASE("normalize = sigmoid: weights are sigmoid(score - log n), n the keys a row may see", "[attention][normalize]") {
+  // One head with identity projections: the score is x_t . x_s / sqrt(d).
+  AttentionOptions o = options("sigmoid+no_q+no_k+no_v+no_o", 4, 1, true);
+  o.bias = false;
+  auto m = make(o);
+  Tensor x = random_input({1, 3, 4}, 3);
+  Tensor pad = mask({0, 1, 0}, {1, 3});
+  std::vector<double> w = values(m->forward(x, Tensor(), pad, nullptr, true).weights);
+  std::vector<double> xv = values(x);
+  for (int t = 0; t < 3; ++t) {
+    const int visible = t == 0 ? 1 : t;  // causal, and key 1 is padded
+    for (int s = 0; s < 3; ++s) {
+      double dot = 0;
+      for (int e = 0; e < 4; ++e) dot += xv[t * 4 + e] * xv[s * 4 + e];
+      const double expected = (s > t || s == 1) ? 0.0 : 1.0 / (1.0 + std::exp(-(dot / 2.0 - std::log(visible))));
+      CHECK(w[t * 3 + s] == Approx(expected).margin(1e-12));
+    }
+  }
+  // Token by token through the cache equals the full causal forward.
+  auto full = make(options("sigmoid+gqa", 8, 2, true));
+  Tensor xs = random_input({2, 5, 8}, 4);
+  Tensor whole = full->forward(xs).out;
+  KVCache cache;
+  std::vector<Tensor> steps;
+  for (int t = 0; t < 5; ++t) steps.push_back(full->forward(xs.slice(1, t, t + 1), Tensor(), Tensor(), &cache).out);
+  CHECK(max_abs_diff(concat(steps, 1), whole) < 1e-12);
+}
+
+TEST_CASE("normalize = queries is refused where a position would see later ones", "[attention][normalize]") {
+  AttentionOptions o = options("full", 8, 2, true);
+  o.variant.normalize = Normalize::queries;
+  REQUIRE_THROWS_WITH(o.validate(), Contains("attention: normalize = queries cannot be used in causal self-attention") &&
+                                        Contains("attention.encoder.normalize"));
+  o = options("full", 8, 2, false, true);
+  o.variant.normalize = Normalize::queries;
+  REQUIRE_THROWS_WITH(o.validate(), Contains("attention: normalize = queries cannot be used in cross-attention"));
+  o = options("full", 8, 2, false);
+  o.variant.normalize = Normalize::queries;
+  CHECK_NOTHROW(o.validate());  // an encoder's self-attention
+}

@@ -1,6 +1,6 @@
 // Gradcheck cases of MultiHeadAttention: each variant alone, in self- and cross-attention,
 // with causal and key-padding masks (one with fully masked rows), the combinations that
-// make sense, the returned weights and the KV cache. A case is named by its variants
+// make sense, the returned weights, the KV cache, and each normalization. A case is named by its variants
 // (nn/attention_variants.h, joined by '+'), its mode and its mask: "gqa+rope/self/causal".
 //
 // Sizes: B 2, T 3, S 4 (cross), d 8, 2 heads of 4. Every parameter is redrawn with std
@@ -98,7 +98,10 @@ AttentionOptions attention_case_options(const std::string& switches, int64_t d, 
     else
       apply_attention_variants(m, sw);
   }
-  AttentionOptions o = BlockOptions{m, 1, nullptr}.attention(cross ? AttentionRole::cross : AttentionRole::decoder);
+  // A self-attention case without the causal mask is an encoder's: its per-role
+  // overrides (attention.encoder.*, as normalize_queries sets) apply there.
+  const AttentionRole role = cross ? AttentionRole::cross : causal ? AttentionRole::decoder : AttentionRole::encoder;
+  AttentionOptions o = BlockOptions{m, 1, nullptr}.attention(role);
   o.causal = causal;
   o.head_dim = head_dim;
   o.init_std = o.out_init_std = 0.5;
@@ -160,6 +163,20 @@ void add_attention_layer_cases(std::vector<LayerCase>& out) {
   add_case(out, gen, "gqa+rope", "self", "causal+cache");
   add_case(out, gen, "bilinear_qk", "self", "causal+cache");
   add_case(out, gen, "rope", "cross", "padding+cache");
+
+  // Normalization: sigmoid with fully masked rows (self: query 0 of batch 1; cross: batch
+  // 1), over queries in an encoder's self-attention with fully masked columns (the padded
+  // keys) and padded queries, other score kinds, the returned weights and the cache.
+  add_case(out, gen, "sigmoid", "self", "causal+padding");
+  add_case(out, gen, "sigmoid", "cross", "padding");
+  add_case(out, gen, "sigmoid+rbf", "self", "causal");
+  add_case(out, gen, "sigmoid+cosine", "cross", "padding+weights");
+  add_case(out, gen, "sigmoid+gqa+rope", "self", "causal+cache");
+  add_case(out, gen, "normalize_queries", "self", "padding");
+  add_case(out, gen, "normalize_queries", "self", "padding+weights");
+  add_case(out, gen, "normalize_queries+additive", "self", "padding");
+  add_case(out, gen, "normalize_queries+bilinear_qk", "self");
+  add_case(out, gen, "normalize_queries+gqa+rope", "self", "padding");
 }
 
 }  // namespace qkv::nn
