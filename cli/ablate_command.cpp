@@ -5,6 +5,7 @@
 
 #include "base/error.h"
 #include "cli/commands.h"
+#include "nn/attention_variants.h"
 #include "study/ablate.h"
 #include "study/ablate_report.h"
 
@@ -86,8 +87,9 @@ Runner add_ablate_command(CLI::App& app) {
           a->task, a->task == "translation" ? "seq2seq" : "gpt", a->config, seq2seq ? "seq2seq" : "gpt");
     opt.user_variants = sc.ablate.variants;
     opt.variants = !a->variants.empty() ? a->variants : sc.ablate.study;
-    if (opt.variants.empty())
-      for (const Variant& v : builtin_variants()) opt.variants.push_back(v.name);
+    if (opt.variants.empty())  // every built-in variant that fits the model (GPT: no per-role keys)
+      for (const Variant& v : builtin_variants())
+        if (seq2seq || !nn::sets_attention_role(v.overrides)) opt.variants.push_back(v.name);
     opt.seeds = a->seeds > 0 ? a->seeds : sc.ablate.seeds > 0 ? sc.ablate.seeds : 3;
     opt.match = parse_match(!a->match.empty() ? a->match : !sc.ablate.match.empty() ? sc.ablate.match : "none");
     opt.out = !a->out.empty() ? a->out : opt.base.train.out + (a->quick ? "-quick" : "");

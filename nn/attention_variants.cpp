@@ -38,6 +38,17 @@ const AttentionVariant* find_attention_variant(std::string_view name) {
   return nullptr;
 }
 
+bool sets_attention_role(const std::vector<std::string>& overrides) {
+  for (std::string_view o : overrides) {
+    if (!o.starts_with("attention.")) continue;
+    const std::string_view key = o.substr(10, o.find('=') - 10);
+    AttentionRole role{};
+    if (const size_t dot = key.find('.'); dot != std::string_view::npos && find_name(key.substr(0, dot), &role))
+      return true;
+  }
+  return false;
+}
+
 std::string attention_variant_names() {
   std::string out;
   for (const AttentionVariant& v : attention_variants()) out += (out.empty() ? "" : ", ") + v.name;

@@ -25,6 +25,9 @@ struct AttentionVariant {
 const std::vector<AttentionVariant>& attention_variants();
 // The variant called `name`, or null.
 const AttentionVariant* find_attention_variant(std::string_view name);
+// Whether overrides set a key of one of seq2seq's attentions (attention.ROLE.KEY, as
+// normalize_queries does): a GPT, with its one attention, refuses them.
+bool sets_attention_role(const std::vector<std::string>& overrides);
 // "full, no_q, ...": the names, for messages.
 std::string attention_variant_names();
 

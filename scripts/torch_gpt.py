@@ -110,7 +110,7 @@ DEFAULTS = {
     "model": {"kind": "gpt", "n_layer": 4, "n_head": 4, "n_embd": 128, "block_size": 64, "dropout": 0.0,
               "bias": True, "tie_embeddings": True, "positions": "learned", "mlp": "gelu", "mlp_hidden": 0},
     "attention": {"q_proj": True, "k_proj": True, "v_proj": True, "o_proj": True, "qk": "separate",
-                  "score": "dot", "kv_heads": 0, "causal": True, "merged": False},
+                  "score": "dot", "kv_heads": 0, "normalize": "keys", "causal": True, "merged": False},
     "train": {"max_iters": 2000, "batch_size": 12, "grad_accum": 1, "eval_interval": 250, "eval_iters": 20,
               "log_interval": 10, "checkpoint_interval": 500, "keep_checkpoints": 2, "seed": 1337, "threads": 0,
               "out": "out"},

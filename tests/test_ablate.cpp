@@ -19,6 +19,7 @@
 
 #include "nn/gpt.h"
 #include "nn/seq2seq.h"
+#include "nn/attention_variants.h"
 #include "study/ablate.h"
 #include "study/ablate_report.h"
 #include "study/forest_plot.h"
@@ -49,7 +50,9 @@ StudyOptions all_builtins(const RunConfig& base, Match match) {
   StudyOptions o;
   o.base = base;
   o.match = match;
-  for (const Variant& v : builtin_variants()) o.variants.push_back(v.name);
+  const bool seq2seq = base.model.kind == nn::ModelKind::seq2seq;
+  for (const Variant& v : builtin_variants())
+    if (seq2seq || !nn::sets_attention_role(v.overrides)) o.variants.push_back(v.name);
   return o;
 }
 
@@ -78,12 +81,16 @@ TEST_CASE("built-in variants are the documented overrides and apply to a config"
       {"bilinear_qk", {"attention.qk=bilinear"}},
       {"rbf", {"attention.score=rbf"}},
       {"cosine", {"attention.score=cosine"}},
-      {"additive", {"attention.score=additive"}}};
+      {"additive", {"attention.score=additive"}},
+      {"sigmoid", {"attention.normalize=sigmoid"}},
+      {"normalize_queries", {"attention.encoder.normalize=queries"}}};
   REQUIRE(builtin_variants().size() == want.size());
   for (const Variant& v : builtin_variants()) {
     CHECK(want.at(v.name) == v.overrides);
     RunConfig c;
+    if (nn::sets_attention_role(v.overrides)) c.model.kind = nn::ModelKind::seq2seq;
     for (const std::string& o : v.overrides) CHECK_NOTHROW(apply_override(c, o));
+    CHECK_NOTHROW(validate(c));
   }
 }
 
@@ -154,7 +161,7 @@ TEST_CASE("parameter and FLOP counts of every variant match hand counts", "[abla
       {"full", {3600, 20928}},   {"no_q", {3328, 19392}},       {"no_k", {3328, 19392}},
       {"no_v", {3328, 19392}},   {"no_o", {3328, 19392}},       {"shared_qk", {3328, 20928}},
       {"bilinear_qk", {3568, 21696}}, {"rbf", {3600, 20928}}, {"cosine", {3602, 20928}},
-      {"additive", {3616, 21696}}};
+      {"additive", {3616, 21696}}, {"sigmoid", {3600, 20928}}};  // normalization is not counted, as softmax
   StudyPlan plan = plan_study(all_builtins(small_config(), Match::none), 10);
   CHECK(plan.base_parameters == 3600);
   CHECK(plan.base_flops_per_token == 20928.0);
