@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <cmath>
-#include <fstream>
 #include <functional>
 #include <limits>
 #include <map>
@@ -12,6 +11,7 @@
 #include "base/error.h"
 #include "base/names.h"
 #include "config/toml_text.h"
+#include "data/text_file.h"
 
 namespace qkv {
 namespace {
@@ -311,11 +311,9 @@ RunConfig parse_config(const std::string& text, const std::string& origin) {
 }
 
 RunConfig load_config(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) fail("config: cannot read {}: no such file", path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return parse_config(ss.str(), path);
+  const std::optional<std::string> text = data::read_file(path);
+  if (!text) fail("config: cannot read {}: no such file", path);
+  return parse_config(*text, path);
 }
 
 void apply_override(RunConfig& cfg, const std::string& assignment) {

@@ -16,6 +16,7 @@
 #include "data/pair_batcher.h"
 #include "data/parallel_corpus.h"
 #include "data/tokenizer.h"
+#include "data/text_file.h"
 #include "config/toml_text.h"
 #include "nn/attention_variants.h"
 #include "nn/count.h"
@@ -116,11 +117,9 @@ StudyConfig parse_study_config(const std::string& text, const std::string& origi
 }
 
 StudyConfig load_study_config(const std::string& path) {
-  std::ifstream in(path);
-  QKV_CHECK(static_cast<bool>(in), "config: cannot read {}: no such file", path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return parse_study_config(ss.str(), path);
+  const std::optional<std::string> text = data::read_file(path);
+  QKV_CHECK(text.has_value(), "config: cannot read {}: no such file", path);
+  return parse_study_config(*text, path);
 }
 
 Match parse_match(const std::string& text) {
