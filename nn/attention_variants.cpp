@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <optional>
 #include <type_traits>
 
 #include "base/error.h"
@@ -38,14 +39,27 @@ const AttentionVariant* find_attention_variant(std::string_view name) {
   return nullptr;
 }
 
+namespace {
+
+// An attention key after "attention.": "score" (every attention) or "encoder.score" (one
+// of seq2seq's, by its role).
+struct AttentionKey {
+  std::optional<AttentionRole> role;
+  std::string_view name;
+};
+
+AttentionKey split_attention_key(std::string_view key) {
+  AttentionRole role{};
+  if (const size_t dot = key.find('.'); dot != std::string_view::npos && find_name(key.substr(0, dot), &role))
+    return {role, key.substr(dot + 1)};
+  return {std::nullopt, key};
+}
+
+}  // namespace
+
 bool sets_attention_role(const std::vector<std::string>& overrides) {
-  for (std::string_view o : overrides) {
-    if (!o.starts_with("attention.")) continue;
-    const std::string_view key = o.substr(10, o.find('=') - 10);
-    AttentionRole role{};
-    if (const size_t dot = key.find('.'); dot != std::string_view::npos && find_name(key.substr(0, dot), &role))
-      return true;
-  }
+  for (std::string_view o : overrides)
+    if (o.starts_with("attention.") && split_attention_key(o.substr(10, o.find('=') - 10)).role) return true;
   return false;
 }
 
@@ -88,13 +102,8 @@ void apply_variant_override(ModelConfig& cfg, std::string_view assignment) {
     found = true;
   } else if (key.starts_with("attention.")) {
     // attention.KEY, or attention.ROLE.KEY for one of seq2seq's three attentions.
-    std::string_view name = key.substr(10);
-    AttentionRole role{};
-    AttentionOverride* override = nullptr;
-    if (const size_t dot = name.find('.'); dot != std::string_view::npos && find_name(name.substr(0, dot), &role)) {
-      override = &cfg.override_for(role);
-      name = name.substr(dot + 1);
-    }
+    const auto [role, name] = split_attention_key(key.substr(10));
+    AttentionOverride* override = role ? &cfg.override_for(*role) : nullptr;
     AttentionConfig& target = override ? override->values : cfg.attention;
     for_each_attention_key([&](std::string_view field_name, auto field) {
       if (name != field_name) return;
