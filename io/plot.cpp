@@ -14,6 +14,13 @@ std::string gnuplot_quoted(const std::string& s) {
   return out + "'";
 }
 
+std::string gnuplot_tic_labels(const std::vector<std::string>& labels) {
+  std::string out = "(";
+  for (size_t i = 0; i < labels.size(); ++i)
+    out += (i ? ", " : "") + gnuplot_quoted(labels[i]) + " " + std::to_string(i);
+  return out + ")";
+}
+
 bool run_gnuplot(const std::string& script) {
   FILE* gp = popen("gnuplot 2>/dev/null", "w");
   if (!gp) return false;

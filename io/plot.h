@@ -15,6 +15,9 @@ bool gnuplot_available();
 // (paths and titles come from users and may hold anything).
 std::string gnuplot_quoted(const std::string& s);
 
+// Tic labels for an axis, one per position 0, 1, ...: ('a' 0, 'b' 1, ...), each quoted.
+std::string gnuplot_tic_labels(const std::vector<std::string>& labels);
+
 // Pipes a whole script into gnuplot; true when gnuplot ran it without error.
 bool run_gnuplot(const std::string& script);
 

@@ -53,13 +53,6 @@ std::vector<Panel> panels(const std::vector<VariantSummary>& summaries) {
   return out;
 }
 
-// ytics or y2tics, one label a row: ('a' 0, 'b' 1, ...).
-std::string tics(const std::vector<std::string>& labels) {
-  std::string out = "(";
-  for (size_t i = 0; i < labels.size(); ++i) out += fmt::format("{}{} {}", i ? ", " : "", gnuplot_quoted(labels[i]), i);
-  return out + ")";
-}
-
 void draw_panel(std::ostringstream& script, const Panel& p, size_t index) {
   std::vector<std::string> names, numbers;
   std::string with_bar, dot_only;
@@ -77,8 +70,8 @@ void draw_panel(std::ostringstream& script, const Panel& p, size_t index) {
   const double n = static_cast<double>(p.rows.size());
   script << "set title " << gnuplot_quoted(p.title + (any_dot_only ? " (a dot without a bar: one seed, no interval)" : ""))
          << "\nset xlabel " << gnuplot_quoted(p.xlabel) << "\n"
-         << "set ytics " << tics(names) << " nomirror scale 0\n"
-         << "set y2tics " << tics(numbers) << " scale 0\n"
+         << "set ytics " << gnuplot_tic_labels(names) << " nomirror scale 0\n"
+         << "set y2tics " << gnuplot_tic_labels(numbers) << " scale 0\n"
          << fmt::format("set yrange [{}:-0.5]\nset y2range [{}:-0.5]\n", n - 0.5, n - 0.5)
          // 0 always in view, and some room beside the outermost bars.
          << "set xrange [*<0:0<*]\nset offsets graph 0.06, graph 0.06, 0, 0\n"

@@ -18,13 +18,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// xtics / ytics with one label per token: ('a' 0, 'b' 1, ...).
-std::string tic_labels(const std::vector<std::string>& tokens) {
-  std::string out = "(";
-  for (size_t i = 0; i < tokens.size(); ++i) out += fmt::format("{}{} {}", i ? ", " : "", gnuplot_quoted(tokens[i]), i);
-  return out + ")";
-}
-
 bool plot_png(const std::vector<double>& m, int64_t T, int64_t S, const std::vector<std::string>& queries,
               const std::vector<std::string>& keys, const std::string& png, const std::string& title) {
   // About 14 pixels a cell, so every token label stays readable.
@@ -34,8 +27,8 @@ bool plot_png(const std::vector<double>& m, int64_t T, int64_t S, const std::vec
          << "set output " << gnuplot_quoted(png) << "\n"
          << "set title " << gnuplot_quoted(title) << "\n"
          << "set xlabel 'key'\nset ylabel 'query'\n"
-         << "set xtics " << tic_labels(keys) << " rotate by 90 right scale 0\n"
-         << "set ytics " << tic_labels(queries) << " scale 0\n"
+         << "set xtics " << gnuplot_tic_labels(keys) << " rotate by 90 right scale 0\n"
+         << "set ytics " << gnuplot_tic_labels(queries) << " scale 0\n"
          << fmt::format("set xrange [-0.5:{}]\nset yrange [{}:-0.5]\n", S - 0.5, T - 0.5)
          << "set cbrange [0:1]\nset palette defined (0 'white', 0.5 '#4a90d9', 1 '#08306b')\n"
          << "$W << EOD\n";
