@@ -1,4 +1,4 @@
-// qkv train --config FILE [--set section.key=value ...] [--out DIR] [--resume]
+// qkv train --config FILE [--set section.key=value ...] [--out DIR] [--resume | --overwrite]
 #include <fmt/core.h>
 
 #include "cli/commands.h"
@@ -12,6 +12,7 @@ struct TrainArgs {
   std::vector<std::string> sets;
   std::string out;
   bool resume = false;
+  bool overwrite = false;
   bool quiet = false;
   bool profile = false;
 };
@@ -30,7 +31,11 @@ Runner add_train_command(CLI::App& app) {
   sub->add_option("--config", args->config, "TOML config (see configs/)")->required();
   sub->add_option("--set", args->sets, "override a config key: section.key=value (repeatable)");
   sub->add_option("--out", args->out, "output folder (default: train.out of the config)");
-  sub->add_flag("--resume", args->resume, "continue from the newest checkpoint in the output folder");
+  CLI::Option* resume =
+      sub->add_flag("--resume", args->resume, "continue from the newest checkpoint in the output folder");
+  sub->add_flag("--overwrite", args->overwrite,
+                "start over in an output folder that holds a run (deletes its checkpoints and metrics)")
+      ->excludes(resume);
   sub->add_flag("--quiet", args->quiet, "no progress line");
   sub->add_flag("--profile", args->profile, "time each step by op family and print the table at the end");
   return [args] {
@@ -38,6 +43,7 @@ Runner add_train_command(CLI::App& app) {
     opt.config = config_from_args(args->config, args->sets);
     if (!args->out.empty()) opt.config.train.out = args->out;
     opt.resume = args->resume;
+    opt.overwrite = args->overwrite;
     opt.progress = !args->quiet;
     opt.profile = args->profile;
     TrainResult r = train(opt);

@@ -349,6 +349,16 @@ std::string to_toml(const RunConfig& cfg) {
   return out;
 }
 
+std::vector<KeyDifference> differing_keys(const RunConfig& a, const RunConfig& b) {
+  auto value = [](const Key& k, const RunConfig& c) {
+    return !k.written || k.written(c) ? k.show(c) : std::string("(not set)");
+  };
+  std::vector<KeyDifference> out;
+  for (const Key& k : keys())
+    if (value(k, a) != value(k, b)) out.push_back({k.section + "." + k.name, value(k, a), value(k, b)});
+  return out;
+}
+
 void validate(const RunConfig& cfg) {
   for (const Key& k : keys())
     if (k.check) k.check(cfg);

@@ -47,6 +47,13 @@ RunConfig load_config(const std::string& path);
 void apply_override(RunConfig& cfg, const std::string& assignment);
 // Every key, as TOML text that parse_config reads back to the same config.
 std::string to_toml(const RunConfig& cfg);
+// A key whose value differs between two configs, with both values as TOML text
+// ("(not set)" for a per-role attention key one of them leaves unset).
+struct KeyDifference {
+  std::string key, a, b;  // key: "model.n_head"
+};
+// The keys whose values differ between a and b, in table order.
+std::vector<KeyDifference> differing_keys(const RunConfig& a, const RunConfig& b);
 // Checks every number is in its key's range and the values make sense together; the
 // error is one line naming the key.
 void validate(const RunConfig& cfg);

@@ -6,5 +6,5 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/build.sh
 ./build/cli/qkv data kjv
-./build/cli/qkv train --config configs/gpt-tiny.toml --set train.max_iters=${QKV_RUN_ITERS:-2000} --out out/gpt-tiny
+./build/cli/qkv train --config configs/gpt-tiny.toml --set train.max_iters=${QKV_RUN_ITERS:-2000} --out out/gpt-tiny --overwrite
 ./build/cli/qkv sample --checkpoint out/gpt-tiny/best.h5 --prompt "And God said" --tokens 300 --temperature 0.8 --seed 1

@@ -166,7 +166,10 @@ StudyResult run_study(const StudyPlan& plan, const RunStudyOptions& options) {
         if (options.progress)
           fmt::print("ablate [{}/{}] {} seed {} (train.seed {}): {}\n", index, total, run.variant, k, cfg.train.seed,
                      resume ? "resuming" : "training");
-        TrainResult r = train(TrainOptions{cfg, resume, options.data_dir, options.progress});
+        // A run folder without a checkpoint holds at most a run killed before its first
+        // one: the study owns the folder, so that run starts over.
+        TrainResult r = train(TrainOptions{
+            .config = cfg, .resume = resume, .data_dir = options.data_dir, .progress = options.progress, .overwrite = !resume});
         s.val_loss = r.last_val_loss;
         s.tokens_per_s = r.tokens_per_s;
         s.wall_s = earlier_wall + r.wall_s;

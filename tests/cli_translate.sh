@@ -71,8 +71,8 @@ done
 
 # The wrong kind of checkpoint: a GPT for translate, a seq2seq model for sample.
 make_tiny_run "$dir" 16 "max_iters = 2"
-"$QKV" train --config "$dir/tiny.toml" > /dev/null 2>&1
-echo "the cat" | "$QKV" translate --checkpoint "$dir/run/ckpt-000002.h5" > /dev/null 2> "$dir/kind.txt"
+"$QKV" train --config "$dir/tiny.toml" --out "$dir/gpt-run" > /dev/null 2>&1
+echo "the cat" | "$QKV" translate --checkpoint "$dir/gpt-run/ckpt-000002.h5" > /dev/null 2> "$dir/kind.txt"
 check "translate with a GPT exits 2" test $? -eq 2
 check "translate names the kind" grep -q "holds a GPT; expected a seq2seq" "$dir/kind.txt"
 "$QKV" sample --checkpoint "$ckpt" > /dev/null 2> "$dir/kind2.txt"

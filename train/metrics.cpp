@@ -2,26 +2,43 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
+#include <filesystem>
 #include <fstream>
-#include <vector>
 
 #include "base/error.h"
 
 namespace qkv {
 
-MetricsCsv::MetricsCsv(const std::string& path, std::optional<int64_t> keep_through_step) : path_(path) {
-  std::vector<std::string> kept;
-  if (keep_through_step) {
-    std::ifstream in(path);
-    for (std::string line; std::getline(in, line);) {
-      if (line.empty() || line == kMetricsHeader) continue;
-      if (std::stoll(line.substr(0, line.find(','))) <= *keep_through_step) kept.push_back(line);
-    }
+namespace {
+
+// The byte offset just past the last row whose step is <= keep_through_step (the header
+// counts as kept); rows are in step order, so everything after it was written past the
+// checkpoint being resumed. A last line without its newline is a torn write: cut too.
+std::streamoff end_of_kept_rows(const std::string& path, int64_t keep_through_step) {
+  std::ifstream in(path, std::ios::binary);
+  std::streamoff end = 0;
+  for (std::string line; std::getline(in, line) && !in.eof();) {
+    int64_t step = 0;
+    const auto [ptr, ec] = std::from_chars(line.data(), line.data() + line.size(), step);
+    if (ec == std::errc() && ptr != line.data() && step > keep_through_step) break;
+    end += static_cast<std::streamoff>(line.size()) + 1;
   }
-  file_ = std::fopen(path.c_str(), "w");
+  return end;
+}
+
+}  // namespace
+
+MetricsCsv::MetricsCsv(const std::string& path, std::optional<int64_t> keep_through_step) : path_(path) {
+  std::error_code ec;
+  if (keep_through_step && std::filesystem::exists(path, ec)) {
+    std::filesystem::resize_file(path, static_cast<uintmax_t>(end_of_kept_rows(path, *keep_through_step)), ec);
+    QKV_CHECK(!ec, "metrics: cannot cut {} back to step {}: {}", path, *keep_through_step, ec.message());
+  }
+  const bool fresh = !std::filesystem::exists(path, ec) || std::filesystem::file_size(path, ec) == 0;
+  file_ = std::fopen(path.c_str(), "a");
   if (!file_) fail("metrics: cannot write {}", path);
-  fmt::print(file_, "{}\n", kMetricsHeader);
-  for (const std::string& line : kept) fmt::print(file_, "{}\n", line);
+  if (fresh) fmt::print(file_, "{}\n", kMetricsHeader);
   std::fflush(file_);
 }
 

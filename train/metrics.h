@@ -9,8 +9,9 @@ namespace qkv {
 
 class MetricsCsv {
  public:
-  // Opens path for appending. On resume, rows after `keep_through_step` (written after
-  // the checkpoint that is resumed from) are dropped first, so no step appears twice.
+  // Opens path for appending (the header first when the file is new or empty); never
+  // recreates it. On resume, rows after `keep_through_step` (written after the checkpoint
+  // that is resumed from) are cut off first, so no step appears twice.
   MetricsCsv(const std::string& path, std::optional<int64_t> keep_through_step);
   ~MetricsCsv();
   MetricsCsv(const MetricsCsv&) = delete;

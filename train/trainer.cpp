@@ -17,11 +17,13 @@
 #include "io/checkpoint.h"
 #include "io/checkpoint_files.h"
 #include "io/plot.h"
+#include "io/run_folder.h"
 #include "optim/clip.h"
 #include "optim/factory.h"
 #include "optim/schedule.h"
 #include "train/metrics.h"
 #include "train/progress.h"
+#include "train/resume_check.h"
 #include "train/training_task.h"
 
 namespace qkv {
@@ -59,14 +61,18 @@ class TrainingRun {
   explicit TrainingRun(const TrainOptions& options)
       : options_(options), started_(Clock::now()), cfg_(prepare_config(options.config)), progress_(options.progress) {}
 
-  // With --resume, the newest checkpoint in train.out; then the folder exists.
+  // Without --resume or --overwrite, a folder that already holds a run is refused.
+  void refuse_existing_run() const;
+  // With --resume, the newest checkpoint in train.out, checked against the config.
   void open_checkpoint_to_resume();
   // Data, tokenizer and model (the tokenizer is the checkpoint's when resuming).
   void build_task();
   void build_optimizer_and_schedule();
   // Parameters, optimizer state, generators, step and best loss from the checkpoint.
   void restore_from_checkpoint();
-  void open_metrics();
+  // Only now, with everything validated and built, is the folder touched: locked (created
+  // if missing), checked again under the lock, cleared for --overwrite; metrics.csv opened.
+  void claim_output_folder();
   void announce();
   void start_profile();
 
@@ -92,6 +98,7 @@ class TrainingRun {
   void save_step_checkpoint();
 
   const TrainOptions& options_;
+  std::string resumed_path_;
   const Clock::time_point started_;
   const RunConfig cfg_;
   const TrainConfig& tc_ = cfg_.train;
@@ -102,6 +109,7 @@ class TrainingRun {
   optim::LrSchedule schedule_;
   Generator data_gen_{static_cast<uint64_t>(tc_.seed)};
   const uint64_t eval_seed_ = static_cast<uint64_t>(tc_.seed) ^ 0x5eedULL;
+  std::unique_ptr<RunFolderLock> lock_;
   std::unique_ptr<MetricsCsv> metrics_;
   std::string config_toml_;
   TrainResult result_;
@@ -111,14 +119,23 @@ class TrainingRun {
   int64_t window_tokens_ = 0, steps_this_run_ = 0, tokens_this_run_ = 0;
 };
 
+void TrainingRun::refuse_existing_run() const {
+  if (options_.resume || options_.overwrite) return;
+  const std::vector<std::string> found = run_files(tc_.out);
+  if (found.empty()) return;
+  std::string names;
+  for (size_t i = 0; i < found.size() && i < 3; ++i) names += (i ? ", " : "") + found[i];
+  fail("train: the output folder {} already holds a run ({}{}); continue it with --resume, or start over with "
+       "--overwrite (deletes its checkpoints and metrics) or a new --out",
+       tc_.out, names, found.size() > 3 ? ", ..." : "");
+}
+
 void TrainingRun::open_checkpoint_to_resume() {
-  if (options_.resume) {
-    std::string path = newest_checkpoint(tc_.out);
-    QKV_CHECK(!path.empty(), "train: --resume: no checkpoint (ckpt-*.h5) in {}", tc_.out);
-    resumed_ = load_checkpoint(path);
-    progress_.message(fmt::format("resuming from {} (step {})", path, resumed_->step));
-  }
-  fs::create_directories(tc_.out);
+  if (!options_.resume) return;
+  resumed_path_ = newest_checkpoint(tc_.out);
+  QKV_CHECK(!resumed_path_.empty(), "train: --resume: no checkpoint (ckpt-*.h5) in {}", tc_.out);
+  resumed_ = load_checkpoint(resumed_path_);
+  check_resume_config(cfg_, *resumed_, resumed_path_);
 }
 
 void TrainingRun::build_task() {
@@ -139,6 +156,7 @@ void TrainingRun::restore_from_checkpoint() {
   } catch (const Error& e) {
     fail("train: --resume: the checkpoint in {} does not match the config: {}", tc_.out, e.what());
   }
+  check_resume_state(task_->model(), *resumed_, resumed_path_);
   opt_->load_state_dict(resumed_->optim);
   data_gen_.set_state(resumed_->rng.at("data"));
   task_->dropout_generator().set_state(resumed_->rng.at("dropout"));
@@ -147,9 +165,17 @@ void TrainingRun::restore_from_checkpoint() {
   result_.best_val_loss = resumed_->best_val_loss;
 }
 
-void TrainingRun::open_metrics() {
+void TrainingRun::claim_output_folder() {
+  lock_ = std::make_unique<RunFolderLock>(tc_.out);
+  // Another process may have written here since the first look.
+  refuse_existing_run();
+  QKV_CHECK(!resumed_ || newest_checkpoint(tc_.out) == resumed_path_,
+            "train: --resume: the newest checkpoint in {} changed while this run started (expected {})", tc_.out,
+            resumed_path_);
+  if (options_.overwrite && !options_.resume) remove_run_files(tc_.out);
+  if (resumed_) progress_.message(fmt::format("resuming from {} (step {})", resumed_path_, resumed_->step));
   metrics_ = std::make_unique<MetricsCsv>((fs::path(tc_.out) / "metrics.csv").string(),
-                                          resumed_ ? std::optional<int64_t>(step_) : std::optional<int64_t>(0));
+                                          resumed_ ? std::optional<int64_t>(step_) : std::nullopt);
   config_toml_ = to_toml(cfg_);
 }
 
@@ -295,11 +321,12 @@ void request_stop() { g_stop = 1; }
 TrainResult train(const TrainOptions& options) {
   TrainingRun run(options);  // the config validated, its threads set
   g_stop = 0;
+  run.refuse_existing_run();
   run.open_checkpoint_to_resume();
   run.build_task();
   run.build_optimizer_and_schedule();
   run.restore_from_checkpoint();
-  run.open_metrics();
+  run.claim_output_folder();
   run.announce();
   SigintScope sigint;
   run.start_profile();

@@ -16,6 +16,9 @@ struct TrainOptions {
   std::string data_dir;      // where `qkv data` caches corpora ("" = the default)
   bool progress = true;      // print the progress line and the summary
   bool profile = false;      // time every step by op family; the table is in TrainResult
+  // Start over in an output folder that holds a run: its run files are deleted (once the
+  // config is validated and the model built). Without it (or resume) such a folder is refused.
+  bool overwrite = false;
 };
 
 struct TrainResult {
