@@ -72,6 +72,39 @@ expect_error "unknown optimizer" "optim.name (from --set) must be one of adamw, 
 # is the same one line and exit 2, not an abort.
 expect_error "std::exception" "qkv: error: .*tiny.toml/run" "$qkv" train --config "$dir/tiny.toml" --set "train.out=\"$dir/tiny.toml/run\""
 
+# A second run into a folder that holds one is refused, saying how to go on; --overwrite
+# deletes nothing until the config is valid and the model is built; --resume keeps the
+# model, the data and the batch.
+expect_error "new run into a run's folder" "train: the output folder $dir/run already holds a run (ckpt-000002.h5, ckpt-000004.h5, best.h5, ...); continue it with --resume, or start over with --overwrite" \
+  "$qkv" train --config "$dir/tiny.toml"
+expect_error "--overwrite with a missing corpus" "missing.txt" "$qkv" train --config "$dir/tiny.toml" --overwrite --set "data.corpus=\"$dir/missing.txt\""
+expect_error "--overwrite with a zero interval" "train.eval_interval must be >= 1" "$qkv" train --config "$dir/tiny.toml" --overwrite --set train.eval_interval=0
+expect_error "--resume and --overwrite together" "qkv: error: .*--overwrite" "$qkv" train --config "$dir/tiny.toml" --overwrite --resume
+expect_error "--resume with another n_head" "train: --resume: model.n_head is 4 but the checkpoint .*ckpt-000004.h5 was trained with 2" \
+  "$qkv" train --config "$dir/tiny.toml" --resume --set model.n_head=4 --set train.max_iters=8
+expect_error "--resume with another tokenizer" "train: --resume: data.tokenizer is \"bpe\" but the checkpoint .* was trained with \"char\"" \
+  "$qkv" train --config "$dir/tiny.toml" --resume --set data.tokenizer=bpe --set data.vocab_size=50 --set train.max_iters=8
+expect_error "--resume with another batch" "train: --resume: train.batch_size is 8 but" \
+  "$qkv" train --config "$dir/tiny.toml" --resume --set train.batch_size=8 --set train.max_iters=8
+
+# Two runs into one folder: the second is refused and names the first one's pid.
+"$qkv" train --config "$dir/tiny.toml" --set train.max_iters=1000000 --out "$dir/busy" --quiet > /dev/null 2>&1 &
+busy=$!
+for _ in $(seq 200); do [[ -s "$dir/busy/.qkv.lock" ]] && break; sleep 0.05; done
+expect_error "a folder in use" "train: the output folder $dir/busy is in use by another qkv process (pid $busy)" \
+  "$qkv" train --config "$dir/tiny.toml" --out "$dir/busy" --overwrite
+kill -9 $busy
+wait $busy 2> /dev/null
+
+# A full disk (a file-size limit stands in for it) while a checkpoint is written: one
+# line, exit 2 (not a crash in HDF5's teardown), and no NAME.tmp left behind.
+expect_error "full disk" "qkv: error: checkpoint: .*full/.*h5" \
+  bash -c 'ulimit -f 30; trap "" XFSZ; exec "$0" "$@"' "$qkv" train --config "$dir/tiny.toml" --out "$dir/full" --quiet
+if ls "$dir"/full/*.tmp > /dev/null 2>&1; then
+  echo "FAIL full disk: a .tmp file stayed: $(ls "$dir"/full)"
+  failures=$((failures + 1))
+fi
+
 if [[ "$(snapshot)" != "$before" ]]; then
   echo "FAIL: an existing file in the run folder changed"
   failures=$((failures + 1))
