@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <functional>
 #include <limits>
 #include <map>
@@ -310,11 +312,13 @@ RunConfig parse_config(const std::string& text, const std::string& origin) {
   return cfg;
 }
 
-RunConfig load_config(const std::string& path) {
-  const std::optional<std::string> text = data::read_file(path);
-  if (!text) fail("config: cannot read {}: no such file", path);
-  return parse_config(*text, path);
+std::string read_config_text(const std::string& path) {
+  std::optional<std::string> text = data::read_file(path, "config", kMaxConfigBytes);
+  if (!text) fail("config: cannot read {}: {}", path, errno == ENOENT ? "no such file" : std::strerror(errno));
+  return std::move(*text);
 }
+
+RunConfig load_config(const std::string& path) { return parse_config(read_config_text(path), path); }
 
 void apply_override(RunConfig& cfg, const std::string& assignment) {
   auto eq = assignment.find('=');
