@@ -51,6 +51,10 @@ std::string parse_error_line(const CLI::App& app, const CLI::ParseError& e) {
       const bool integer = opt && opt->get_type_name().starts_with("INT");  // "INT:in [0, 10]"
       message = fmt::format("{} must be {}, got {}", name, integer ? "an integer" : "a number", message.substr(eq + 3));
     }
+  // CLI11's "--out: 1 required TEXT missing" (for --out= or a last --out).
+  if (dynamic_cast<const CLI::ArgumentMismatch*>(&e) && message.ends_with(" missing"))
+    if (size_t colon = message.find(": "); colon != std::string::npos && message.find(" required ", colon) != std::string::npos)
+      message = message.substr(0, colon) + " needs a value";
   // An option of qkv itself (--threads) is not the subcommand's.
   const std::string option = message.substr(0, message.find_first_of(" :"));
   if (option.starts_with("-") && app.get_option_no_throw(option)) sub = nullptr;
