@@ -5,7 +5,7 @@
 # `qkv: error: ...` on stderr, exit 2, within 5 s, and leaves existing files as they were.
 # Usage: cli_bounds.sh QKV_BINARY
 set -u
-qkv=$1
+qkv=$(realpath "$1")  # absolute: the test runs in its scratch folder
 here=$(cd "$(dirname "$0")" && pwd)
 dir=$(mktemp -d)
 trap 'chmod -R u+w "$dir"; rm -rf "$dir"' EXIT
@@ -67,6 +67,7 @@ expect_error "--threads 0" "^qkv: error: --threads must be in \[1, 1024\], got 0
 expect_error "unknown command" "^qkv: error: unknown command 'nope' (expected one of data, train, " "$qkv" nope
 expect_error "no command" "^qkv: error: a command is required: one of data, train, " "$qkv"
 expect_error "missing option" "^qkv: error: sample: --checkpoint is required$" "$qkv" sample
+expect_error "an option without its value" "^qkv: error: sample: --tokens needs a value$" "$qkv" sample --checkpoint "$ckpt" --tokens
 expect_error "not a number" "^qkv: error: sample: --tokens must be an integer, got abc$" "$qkv" sample --checkpoint "$ckpt" --tokens abc
 "$qkv" sample --help > "$dir/help.txt" 2>&1
 help_rc=$?
