@@ -4,7 +4,10 @@
 #include <fmt/core.h>
 
 #include "base/error.h"
+#include "cli/bounds.h"
 #include "cli/commands.h"
+#include "config/memory_budget.h"
+#include "io/output_folder.h"
 #include "nn/attention_variants.h"
 #include "study/ablate.h"
 #include "study/ablate_report.h"
@@ -12,6 +15,9 @@
 namespace qkv::cli {
 
 namespace {
+// Each seed is a full training run of every variant: a thousand is days of CPU already.
+constexpr double kMaxSeeds = 1000;
+
 struct AblateArgs {
   std::string config, match, task, out, redraw;
   std::vector<std::string> variants, sets;
@@ -49,12 +55,13 @@ Runner add_ablate_command(CLI::App& app) {
   sub->add_option("--variants", a->variants, "comma-separated variant names (default: [ablate] study, or all built-ins; --list)")
       ->delimiter(',');
   sub->add_option("--seeds", a->seeds, "runs per variant, train.seed = seed + 0 .. N-1 (default: [ablate] seeds, or 3)")
-      ->check(CLI::PositiveNumber);
+      ->check(bounded(1, kMaxSeeds));
   sub->add_option("--match", a->match, "none, params or flops: adjust model.mlp_hidden to the base's size (default: [ablate] match, or none)")
       ->check(CLI::IsMember({"none", "params", "flops"}));
   sub->add_option("--task", a->task, "lm or translation; must match the config's model.kind (gpt or seq2seq), its default")
       ->check(CLI::IsMember({"lm", "translation"}));
-  sub->add_option("--out", a->out, "the study's folder (default: train.out of the config, + \"-quick\" with --quick)");
+  sub->add_option("--out", a->out, "the study's folder (default: train.out of the config, + \"-quick\" with --quick)")
+      ->check(non_empty("a folder"));
   sub->add_option("--set", a->sets, "override a key of the base config: section.key=value (repeatable)");
   sub->add_flag("--quick", a->quick, "shrink the config (1 layer, 30 steps) to try the whole study in a minute or two");
   sub->add_flag("--dry-run", a->dry_run, "print the plan (sizes, matched mlp_hidden) and stop before training");
@@ -94,9 +101,13 @@ Runner add_ablate_command(CLI::App& app) {
     opt.match = parse_match(!a->match.empty() ? a->match : !sc.ablate.match.empty() ? sc.ablate.match : "none");
     opt.out = !a->out.empty() ? a->out : opt.base.train.out + (a->quick ? "-quick" : "");
 
-    StudyPlan plan = plan_study(opt, study_vocab_size(opt.base, ""));
+    const int64_t vocab = study_vocab_size(opt.base, "");
+    StudyPlan plan = plan_study(opt, vocab);
+    // Every variant must fit before the first run starts: a study takes hours.
+    for (const PlannedVariant& p : plan.variants) check_memory_budget(p.config, "ablate: variant " + p.variant.name, vocab);
     print_plan(plan);
     if (a->dry_run) return 0;
+    create_output_folder(plan.out, "ablate");
     StudyResult result = run_study(plan, RunStudyOptions{"", !a->quiet});
     ReportFiles files = write_report(plan, result);
     fmt::print("\n{}\n", results_table(summarize(plan, result)));

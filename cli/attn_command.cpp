@@ -6,7 +6,9 @@
 #include <fmt/core.h>
 
 #include "base/error.h"
+#include "cli/bounds.h"
 #include "cli/commands.h"
+#include "io/output_folder.h"
 #include "study/heatmap.h"
 #include "config/model_io.h"
 
@@ -35,11 +37,12 @@ Runner add_attn_command(CLI::App& app) {
   sub->add_option("--checkpoint", a->checkpoint, "a checkpoint written by qkv train")->required();
   sub->add_option("--text", a->text, "the text to run; for a seq2seq model, the source sentence")->required();
   sub->add_option("--target", a->target, "seq2seq: the target the decoder reads (default: the model's translation)");
-  sub->add_option("--out", a->out, "folder for the pictures (default: attn)");
-  sub->add_option("--layer", a->layer, "only this layer (default: all)")->check(CLI::NonNegativeNumber);
+  sub->add_option("--out", a->out, "folder for the pictures (default: attn)")->check(non_empty("a folder"));
+  sub->add_option("--layer", a->layer, "only this layer (default: all)")->check(bounded(0));
   return [a] {
     LoadedModel m = load_model(a->checkpoint);
     QKV_CHECK(!a->text.empty(), "attn: --text is empty");
+    create_output_folder(a->out, "attn");
     std::optional<int64_t> layer;
     if (a->layer >= 0) layer = a->layer;
     std::vector<std::string> paths;

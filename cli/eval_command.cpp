@@ -4,10 +4,12 @@
 
 #include <cmath>
 
+#include "cli/bounds.h"
 #include "cli/commands.h"
 #include "data/batcher.h"
 #include "data/corpus.h"
 #include "data/parallel_corpus.h"
+#include "config/memory_budget.h"
 #include "config/model_io.h"
 #include "eval/lm_eval.h"
 #include "eval/translation_eval.h"
@@ -58,11 +60,15 @@ Runner add_eval_command(CLI::App& app) {
   CLI::App* sub = app.add_subcommand("eval", "loss and perplexity of a checkpoint on a whole split; BLEU and chrF for translation");
   sub->add_option("--checkpoint", a->checkpoint, "a checkpoint written by qkv train")->required();
   sub->add_option("--split", a->split, "val or test")->check(CLI::IsMember({"val", "test"}));
-  sub->add_option("--batch-size", a->batch_size, "windows (seq2seq: sentences) per forward pass")->check(CLI::PositiveNumber);
-  sub->add_option("--beam", a->beam, "seq2seq: beam size for the translations (1: greedy)")->check(CLI::PositiveNumber);
-  sub->add_option("--examples", a->examples, "seq2seq: translations to print")->check(CLI::NonNegativeNumber);
+  sub->add_option("--batch-size", a->batch_size, "windows (seq2seq: sentences) per forward pass")->check(bounded(1, kMaxBatch));
+  sub->add_option("--beam", a->beam, "seq2seq: beam size for the translations (1: greedy)")->check(bounded(1, kMaxBeam));
+  sub->add_option("--examples", a->examples, "seq2seq: translations to print")->check(bounded(0));
   return [a] {
     LoadedModel m = load_model(a->checkpoint);
+    if (m.seq2seq)
+      check_inference_memory(m.seq2seq->config(), a->batch_size, a->batch_size * a->beam, "eval", "--batch-size or --beam");
+    else
+      check_inference_memory(m.model->config(), a->batch_size, 0, "eval", "--batch-size");
     return m.seq2seq ? eval_translation(m, *a) : eval_gpt(m, *a);
   };
 }

@@ -5,15 +5,17 @@
 #include <exception>
 #include <vector>
 
-#include "cpu/parallel.h"
+#include "cli/bounds.h"
 #include "cli/commands.h"
+#include "cli/parse_error.h"
+#include "cpu/parallel.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"qkv: train, sample, translate and gradient-check small transformers on the CPU"};
   app.require_subcommand(1);
   int threads = 0;
   app.add_option("--threads", threads, "threads for OpenMP and OpenBLAS (default: all cores or OMP_NUM_THREADS)")
-      ->check(CLI::PositiveNumber);
+      ->check(qkv::cli::bounded(1, qkv::cli::kMaxThreads));
 
   std::vector<std::pair<CLI::App*, qkv::cli::Runner>> commands;
   auto track = [&](qkv::cli::Runner r) { commands.emplace_back(app.get_subcommands({}).back(), std::move(r)); };
@@ -29,8 +31,9 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    int code = app.exit(e);
-    return code == 0 ? 0 : 2;
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help: the help text, exit 0
+    fmt::print(stderr, "qkv: error: {}\n", qkv::cli::parse_error_line(app, e));
+    return 2;
   }
   try {
     if (threads > 0) qkv::set_num_threads(threads);

@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <functional>
 #include <limits>
 #include <map>
@@ -17,25 +19,38 @@ namespace qkv {
 namespace {
 
 // The values a number key accepts, declared beside the key in the table below: from min
-// to max, each end closed or open. A NaN is in no range.
+// to max, each end closed or open, and always a finite number: a NaN or an inf means
+// nothing for any key (an inf grad_clip or lr would act as "off" or end in a NaN loss).
+// `note` says what a special value does ("0 turns clipping off").
 struct Range {
   double min = -std::numeric_limits<double>::infinity(), max = std::numeric_limits<double>::infinity();
   bool min_open = false, max_open = false;
+  const char* note = nullptr;
 
   bool contains(double v) const {
-    return (min_open ? v > min : v >= min) && (max_open ? v < max : v <= max);
+    return std::isfinite(v) && (min_open ? v > min : v >= min) && (max_open ? v < max : v <= max);
   }
-  // What an error says the value must be: ">= 1", "> 0", "in [0, 1)".
+  // What an error says the value must be: ">= 1", "> 0", "in [0, 1)", "in [1, 1024]".
   std::string text() const {
-    if (std::isinf(max)) return fmt::format("{} {}", min_open ? ">" : ">=", min);
-    return fmt::format("in {}{}, {}{}", min_open ? "(" : "[", min, max, max_open ? ")" : "]");
+    std::string t = std::isinf(max) ? fmt::format("{} {}", min_open ? ">" : ">=", min)
+                                    : fmt::format("in {}{}, {}{}", min_open ? "(" : "[", min, max, max_open ? ")" : "]");
+    return note ? fmt::format("{} ({})", t, note) : t;
   }
 };
 
 constexpr Range any_value{};
-constexpr Range at_least(double v) { return {.min = v}; }
+constexpr Range at_least(double v, const char* note = nullptr) { return {.min = v, .note = note}; }
 constexpr Range above(double v) { return {.min = v, .min_open = true}; }
+constexpr Range between(double lo, double hi, const char* note = nullptr) { return {.min = lo, .max = hi, .note = note}; }
 constexpr Range unit_interval{.min = 0, .max = 1, .max_open = true};  // [0, 1)
+
+// Caps on sizes: far beyond what a CPU trains (GPT-3 has 96 layers of 96 heads, 12288
+// wide, a 2048-token block), and low enough that every count nn/count.cpp multiplies
+// stays far inside int64 (a layer's MLP: 2^20 x 2^16 x 3 weights, times 1024 layers, is
+// 2^48). What fits the caps but not the machine is the memory check's to refuse
+// (config/memory_budget.h), before anything big is allocated.
+constexpr double kMaxLayers = 1024, kMaxHeads = 1024, kMaxWidth = 65536, kMaxLength = 1 << 20;
+constexpr double kMaxThreads = 1024;
 
 // One config key: how to read it from a TOML node, how to write it back and, for a
 // number, the range validate() holds it to. The table below is the only place a key is
@@ -67,8 +82,9 @@ template <typename Get>
 std::function<void(const RunConfig&)> range_check(const std::string& s, const std::string& n, Get get, Range range) {
   return [=](const RunConfig& c) {
     const auto value = get(const_cast<RunConfig&>(c));
-    if (!range.contains(static_cast<double>(value)))
-      fail("config: {}.{} must be {}, got {}", s, n, range.text(), value);
+    const auto v = static_cast<double>(value);
+    if (!range.contains(v))
+      fail("config: {}.{} must be {}{}, got {}", s, n, std::isfinite(v) ? "" : "a finite number ", range.text(), value);
   };
 }
 
@@ -106,15 +122,21 @@ Key bool_key(const std::string& s, const std::string& n, Get get) {
           {}};
 }
 
+// `expected`, when given, makes an empty string an error that says what belongs there.
 template <typename Get>
-Key string_key(const std::string& s, const std::string& n, Get get) {
+Key string_key(const std::string& s, const std::string& n, Get get, const char* expected = nullptr) {
+  std::function<void(const RunConfig&)> check;
+  if (expected)
+    check = [=](const RunConfig& c) {
+      QKV_CHECK(!get(const_cast<RunConfig&>(c)).empty(), "config: {}.{} is empty; expected {}", s, n, expected);
+    };
   return {s, n, "a string",
           [get](RunConfig& c, const toml::node& v, const std::string& w) {
             if (!v.is_string()) wrong_type(w, "a string", v);
             get(c) = v.as_string()->get();
           },
           [get](const RunConfig& c) { return fmt::format("\"{}\"", get(const_cast<RunConfig&>(c))); },
-          {}};
+          check};
 }
 
 // A string key whose value is one of an enum's names (its one table, base/names.h).
@@ -180,29 +202,32 @@ std::vector<Key> attention_keys() {
 
 std::vector<Key> data_and_model_keys() {
   return {
-      string_key("data", "corpus", [](RunConfig& c) -> auto& { return c.data.corpus; }),
+      string_key("data", "corpus", [](RunConfig& c) -> auto& { return c.data.corpus; },
+                 "a dataset name such as kjv, or a path to a text file or a corpus folder"),
       enum_key<TokenizerKind>("data", "tokenizer", [](RunConfig& c) -> auto& { return c.data.tokenizer; }),
-      int_key("data", "vocab_size", [](RunConfig& c) -> auto& { return c.data.vocab_size; }, at_least(0)),
+      int_key("data", "vocab_size", [](RunConfig& c) -> auto& { return c.data.vocab_size; },
+              between(0, kMaxLength, "0: the tokenizer's default")),
 
       enum_key<ModelKind>("model", "kind", [](RunConfig& c) -> auto& { return c.model.kind; }),
-      int_key("model", "n_layer", [](RunConfig& c) -> auto& { return c.model.n_layer; }, at_least(1)),
-      int_key("model", "n_head", [](RunConfig& c) -> auto& { return c.model.n_head; }, at_least(1)),
-      int_key("model", "n_embd", [](RunConfig& c) -> auto& { return c.model.n_embd; }, at_least(1)),
-      int_key("model", "block_size", [](RunConfig& c) -> auto& { return c.model.block_size; }, at_least(1)),
+      int_key("model", "n_layer", [](RunConfig& c) -> auto& { return c.model.n_layer; }, between(1, kMaxLayers)),
+      int_key("model", "n_head", [](RunConfig& c) -> auto& { return c.model.n_head; }, between(1, kMaxHeads)),
+      int_key("model", "n_embd", [](RunConfig& c) -> auto& { return c.model.n_embd; }, between(1, kMaxWidth)),
+      int_key("model", "block_size", [](RunConfig& c) -> auto& { return c.model.block_size; }, between(1, kMaxLength)),
       float_key("model", "dropout", [](RunConfig& c) -> auto& { return c.model.dropout; }, unit_interval),
       bool_key("model", "bias", [](RunConfig& c) -> auto& { return c.model.bias; }),
       bool_key("model", "tie_embeddings", [](RunConfig& c) -> auto& { return c.model.tie_embeddings; }),
       enum_key<Positions>("model", "positions", [](RunConfig& c) -> auto& { return c.model.positions; }),
       enum_key<MlpKind>("model", "mlp", [](RunConfig& c) -> auto& { return c.model.mlp; }),
-      int_key("model", "mlp_hidden", [](RunConfig& c) -> auto& { return c.model.mlp_hidden; }),
+      int_key("model", "mlp_hidden", [](RunConfig& c) -> auto& { return c.model.mlp_hidden; },
+              between(0, kMaxLength, "0 means 4 x n_embd")),
   };
 }
 
 std::vector<Key> train_and_optim_keys() {
   return {
       int_key("train", "max_iters", [](RunConfig& c) -> auto& { return c.train.max_iters; }, at_least(1)),
-      int_key("train", "batch_size", [](RunConfig& c) -> auto& { return c.train.batch_size; }, at_least(1)),
-      int_key("train", "grad_accum", [](RunConfig& c) -> auto& { return c.train.grad_accum; }, at_least(1)),
+      int_key("train", "batch_size", [](RunConfig& c) -> auto& { return c.train.batch_size; }, between(1, kMaxLength)),
+      int_key("train", "grad_accum", [](RunConfig& c) -> auto& { return c.train.grad_accum; }, between(1, kMaxLength)),
       int_key("train", "eval_interval", [](RunConfig& c) -> auto& { return c.train.eval_interval; }, at_least(1)),
       int_key("train", "eval_iters", [](RunConfig& c) -> auto& { return c.train.eval_iters; }, at_least(1)),
       int_key("train", "log_interval", [](RunConfig& c) -> auto& { return c.train.log_interval; }, at_least(1)),
@@ -211,8 +236,9 @@ std::vector<Key> train_and_optim_keys() {
       int_key("train", "keep_checkpoints", [](RunConfig& c) -> auto& { return c.train.keep_checkpoints; },
               at_least(1)),
       int_key("train", "seed", [](RunConfig& c) -> auto& { return c.train.seed; }),
-      int_key("train", "threads", [](RunConfig& c) -> auto& { return c.train.threads; }, at_least(0)),
-      string_key("train", "out", [](RunConfig& c) -> auto& { return c.train.out; }),
+      int_key("train", "threads", [](RunConfig& c) -> auto& { return c.train.threads; },
+              between(0, kMaxThreads, "0: all cores")),
+      string_key("train", "out", [](RunConfig& c) -> auto& { return c.train.out; }, "a folder for the checkpoints"),
 
       enum_key<OptimizerKind>("optim", "name", [](RunConfig& c) -> auto& { return c.optim.name; }),
       float_key("optim", "lr", [](RunConfig& c) -> auto& { return c.optim.lr; }, above(0)),
@@ -224,7 +250,8 @@ std::vector<Key> train_and_optim_keys() {
       float_key("optim", "beta2", [](RunConfig& c) -> auto& { return c.optim.beta2; }, unit_interval),
       float_key("optim", "weight_decay", [](RunConfig& c) -> auto& { return c.optim.weight_decay; }, at_least(0)),
       bool_key("optim", "decay_embeddings", [](RunConfig& c) -> auto& { return c.optim.decay_embeddings; }),
-      float_key("optim", "grad_clip", [](RunConfig& c) -> auto& { return c.optim.grad_clip; }, at_least(0)),
+      float_key("optim", "grad_clip", [](RunConfig& c) -> auto& { return c.optim.grad_clip; },
+                at_least(0, "0 turns clipping off")),
       float_key("optim", "momentum", [](RunConfig& c) -> auto& { return c.optim.momentum; }, unit_interval),
   };
 }
@@ -310,11 +337,13 @@ RunConfig parse_config(const std::string& text, const std::string& origin) {
   return cfg;
 }
 
-RunConfig load_config(const std::string& path) {
-  const std::optional<std::string> text = data::read_file(path);
-  if (!text) fail("config: cannot read {}: no such file", path);
-  return parse_config(*text, path);
+std::string read_config_text(const std::string& path) {
+  std::optional<std::string> text = data::read_file(path, "config", kMaxConfigBytes);
+  if (!text) fail("config: cannot read {}: {}", path, errno == ENOENT ? "no such file" : std::strerror(errno));
+  return std::move(*text);
 }
+
+RunConfig load_config(const std::string& path) { return parse_config(read_config_text(path), path); }
 
 void apply_override(RunConfig& cfg, const std::string& assignment) {
   auto eq = assignment.find('=');

@@ -42,6 +42,11 @@ struct RunConfig {
 
 // Parses TOML text; `origin` names the file in errors.
 RunConfig parse_config(const std::string& toml_text, const std::string& origin);
+// A config file is at most this big: a few KiB in practice, and the TOML parser holds the
+// whole text (a mistyped path to a corpus or a device is refused before it is read).
+inline constexpr uint64_t kMaxConfigBytes = 1 << 20;
+// The text of a config file (a regular file of at most kMaxConfigBytes); errors name it.
+std::string read_config_text(const std::string& path);
 RunConfig load_config(const std::string& path);
 // Applies "section.key=value" (value in TOML syntax: 3, 1e-3, true, "rope" or rope).
 void apply_override(RunConfig& cfg, const std::string& assignment);

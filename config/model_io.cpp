@@ -1,5 +1,7 @@
 #include "config/model_io.h"
 
+#include "nn/count.h"
+
 namespace qkv {
 
 std::unique_ptr<nn::GPT> build_gpt(const RunConfig& cfg, int64_t vocab_size) {
@@ -27,12 +29,37 @@ nn::Seq2Seq& LoadedModel::translator(std::string_view command) const {
   return *seq2seq;
 }
 
+namespace {
+
+// Before the model is built from the checkpoint's config: the config in range, and a
+// model no bigger than the weights the file holds (a damaged or foreign config could ask
+// for terabytes; a smaller or equal one is left to load_state_dict, which names the
+// tensor that differs).
+void check_fits_weights(const LoadedModel& m) {
+  try {
+    validate(m.config);
+  } catch (const Error& e) {
+    fail("checkpoint: {}: its config is out of range: {}", m.path, e.what());
+  }
+  nn::ModelConfig model = m.config.model;
+  model.vocab_size = model.kind == nn::ModelKind::seq2seq ? data::special_ids(m.tokenizer->vocab_size()).vocab_size
+                                                          : m.tokenizer->vocab_size();
+  int64_t stored = 0;
+  for (const auto& [name, t] : m.checkpoint.params) stored += t.numel();
+  const int64_t needed = nn::count_parameters(model);
+  QKV_CHECK(needed <= stored, "checkpoint: {} does not match its config: the config makes {} parameters, the file holds {}",
+            m.path, needed, stored);
+}
+
+}  // namespace
+
 LoadedModel load_model(const std::string& path) {
   LoadedModel out;
   out.path = path;
   out.checkpoint = load_checkpoint(path);
   out.config = parse_config(out.checkpoint.config_toml, path + " (config attribute)");
   out.tokenizer = data::load_tokenizer(out.checkpoint.tokenizer_blob);
+  check_fits_weights(out);
   nn::Module* module = nullptr;
   if (out.config.model.kind == nn::ModelKind::seq2seq) {
     out.seq2seq = build_seq2seq(out.config, out.tokenizer->vocab_size());

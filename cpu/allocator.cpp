@@ -129,6 +129,12 @@ AllocatorStats stats() {
   return c.stats;
 }
 
+void reset_peak() {
+  Cache& c = cache();
+  std::lock_guard<std::mutex> lock(c.mu);
+  c.stats.peak_bytes_in_use = c.stats.bytes_in_use;
+}
+
 void release_cached() {
   Cache& c = cache();
   std::lock_guard<std::mutex> lock(c.mu);

@@ -27,6 +27,7 @@ void* allocate(std::size_t bytes);
 void deallocate(void* p, std::size_t bytes);  // bytes: the size passed to allocate
 AllocatorStats stats();
 void release_cached();  // return every cached block to the system
+void reset_peak();      // peak_bytes_in_use starts again from bytes_in_use (to measure one step)
 std::size_t rounded_size(std::size_t bytes);  // the size class a request lands in
 }  // namespace allocator
 

@@ -26,6 +26,7 @@ ScoreKindSpec dot() {
   k.fused = true;
   k.accepts_bilinear = true;
   k.pair_flops = [](int64_t e) { return 2.0 * static_cast<double>(e); };
+  k.kept_per_pair = [](int64_t) { return 2.0; };  // the product, scaled
   k.scores = [](const Tensor& q, const Tensor& key, const ScoreShape& s, const Tensor&) {
     return matmul(q, keys_t(key)) * (1.0 / root_dh(s));
   };
@@ -37,6 +38,7 @@ ScoreKindSpec dot() {
 ScoreKindSpec rbf() {
   ScoreKindSpec k{ScoreKind::rbf};
   k.pair_flops = [](int64_t e) { return 2.0 * static_cast<double>(e); };
+  k.kept_per_pair = [](int64_t) { return 5.0; };  // product, doubled, minus each norm, scaled
   k.scores = [](const Tensor& q, const Tensor& key, const ScoreShape& s, const Tensor&) {
     return (matmul(q, keys_t(key)) * 2.0 - squared_norm(q) - keys_t(squared_norm(key))) * (1.0 / (2.0 * root_dh(s)));
   };
@@ -51,6 +53,7 @@ ScoreKindSpec cosine() {
   k.param_shape = [](const ScoreShape& s) { return Dims{s.n_head}; };
   k.param_init = [](const ScoreShape& s, Generator&) { return full({s.n_head}, kCosineTauInit); };
   k.pair_flops = [](int64_t e) { return 2.0 * static_cast<double>(e); };
+  k.kept_per_pair = [](int64_t) { return 2.0; };  // the product, times tau
   k.scores = [](const Tensor& q, const Tensor& key, const ScoreShape& s, const Tensor& tau) {
     auto unit = [](const Tensor& t) { return t * rsqrt(squared_norm(t) + kCosineEps); };
     return matmul(unit(q), keys_t(unit(key))) * tau.reshape({1, s.n_head, 1, 1});
@@ -68,6 +71,7 @@ ScoreKindSpec additive() {
     return randn({s.n_head, s.head_dim}, slot, DType::f32, 0.0, s.init_std);
   };
   k.pair_flops = [](int64_t e) { return 4.0 * static_cast<double>(e); };
+  k.kept_per_pair = [](int64_t e) { return 3.0 * static_cast<double>(e) + 1; };  // q + k, tanh, times v; the sum
   k.scores = [](const Tensor& q, const Tensor& key, const ScoreShape& s, const Tensor& v) {
     Tensor hidden = tanh(q.unsqueeze(3) + key.unsqueeze(2));
     return sum(hidden * v.reshape({1, s.n_head, 1, 1, s.head_dim}), {-1});

@@ -35,6 +35,10 @@ struct ScoreKindSpec {
   Tensor (*param_init)(const ScoreShape&, Generator& slot) = nullptr;
   // Forward FLOPs of one (query, key) pair in one head, keys key_width wide (nn/count.cpp).
   double (*pair_flops)(int64_t key_width) = nullptr;
+  // Floats its composed forward leaves on the tape per (query, key) pair and head, keys
+  // key_width wide: each intermediate [B, H, T, S] (or [.., e]) tensor of `scores`
+  // below (the memory estimate, nn/memory_estimate.cpp).
+  double (*kept_per_pair)(int64_t key_width) = nullptr;
   // Scores [B, H, T, S] of queries q [B, H, T, e] against keys k [B, H or 1, S, e].
   Tensor (*scores)(const Tensor& q, const Tensor& k, const ScoreShape&, const Tensor& param) = nullptr;
 

@@ -41,8 +41,11 @@ double grad_norm(const std::vector<Tensor>& params) {
 }
 
 double clip_grad_norm(const std::vector<Tensor>& params, double max_norm) {
+  // A negative, NaN or inf max_norm would silently mean "off": only 0 says so.
+  QKV_CHECK(std::isfinite(max_norm) && max_norm >= 0, "clip_grad_norm: max_norm must be a finite number >= 0 (0 turns clipping off), got {}",
+            max_norm);
   const double norm = grad_norm(params);
-  if (max_norm <= 0) return norm;
+  if (max_norm == 0) return norm;
   const double scale = max_norm / (norm + 1e-6);
   if (scale < 1)
     for (const Tensor& p : params)

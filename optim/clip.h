@@ -13,7 +13,8 @@ double grad_norm(const std::vector<Tensor>& params);
 
 // Scales every gradient in place by max_norm / (norm + 1e-6) when that is below 1, and
 // returns the norm from before. The norm is inf or NaN when a gradient holds one: the
-// caller checks it. With max_norm <= 0 nothing is scaled (the norm is still returned).
+// caller checks it. With max_norm 0 nothing is scaled (the norm is still returned); a
+// negative, NaN or inf max_norm is an error.
 double clip_grad_norm(const std::vector<Tensor>& params, double max_norm);
 
 }  // namespace qkv::optim

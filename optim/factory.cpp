@@ -34,4 +34,13 @@ std::unique_ptr<Optimizer> make_optimizer(const OptimConfig& c, const NamedParam
   fail("optimizer: no optimizer for kind {}", static_cast<int>(c.name));
 }
 
+int64_t state_tensors_per_parameter(const OptimConfig& c) {
+  switch (c.name) {
+    case OptimizerKind::adam:
+    case OptimizerKind::adamw: return 2;
+    case OptimizerKind::sgd: return c.momentum != 0 ? 1 : 0;
+  }
+  fail("optimizer: no optimizer for kind {}", static_cast<int>(c.name));
+}
+
 }  // namespace qkv::optim

@@ -13,4 +13,9 @@ namespace qkv::optim {
 std::unique_ptr<Optimizer> make_optimizer(const OptimConfig& config, const NamedParams& params,
                                           const DecayRule& decay_rule = {});
 
+// The state tensors that optimizer keeps per parameter, as its buffer_keys(): Adam's two
+// moments, SGD's momentum buffer (none without momentum). For the memory estimate, which
+// runs before anything is built (config/memory_budget.h).
+int64_t state_tensors_per_parameter(const OptimConfig& config);
+
 }  // namespace qkv::optim

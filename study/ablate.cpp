@@ -16,7 +16,6 @@
 #include "data/pair_batcher.h"
 #include "data/parallel_corpus.h"
 #include "data/tokenizer.h"
-#include "data/text_file.h"
 #include "config/toml_text.h"
 #include "nn/attention_variants.h"
 #include "nn/count.h"
@@ -117,9 +116,7 @@ StudyConfig parse_study_config(const std::string& text, const std::string& origi
 }
 
 StudyConfig load_study_config(const std::string& path) {
-  const std::optional<std::string> text = data::read_file(path);
-  QKV_CHECK(text.has_value(), "config: cannot read {}: no such file", path);
-  return parse_study_config(*text, path);
+  return parse_study_config(read_config_text(path), path);
 }
 
 Match parse_match(const std::string& text) {

@@ -21,6 +21,7 @@
 #include "train/metrics.h"
 #include "config/model_io.h"
 #include "io/checkpoint_files.h"
+#include "io/output_folder.h"
 #include "train/trainer.h"
 
 namespace qkv {
@@ -350,7 +351,7 @@ std::string forest_markdown(const std::string& png, const std::vector<VariantSum
 
 ReportFiles write_report(const StudyPlan& plan, const StudyResult& result, const std::string& data_dir) {
   QKV_CHECK(!plan.variants.empty(), "ablate: an empty plan has no report");
-  fs::create_directories(plan.out);
+  create_output_folder(plan.out, "ablate");
   ReportFiles files;
   files.csv = (fs::path(plan.out) / "results.csv").string();
   files.md = (fs::path(plan.out) / "results.md").string();

@@ -20,6 +20,7 @@
 #include "study/ablate_report.h"
 #include "config/model_io.h"
 #include "io/checkpoint_files.h"
+#include "io/output_folder.h"
 #include "train/trainer.h"
 #include "eval/translation_eval.h"
 
@@ -101,7 +102,7 @@ void check_same_config(const fs::path& dir, const RunConfig& cfg) {
 }
 
 void write_run_config(const fs::path& dir, const RunConfig& cfg) {
-  fs::create_directories(dir);
+  create_output_folder(dir.string(), "ablate");
   if (fs::exists(dir / kRunConfig)) return;
   std::ofstream out(dir / kRunConfig);
   QKV_CHECK(static_cast<bool>(out), "ablate: cannot write {}", (dir / kRunConfig).string());

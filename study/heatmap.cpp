@@ -10,6 +10,7 @@
 
 #include "autograd/tape.h"
 #include "io/csv.h"
+#include "io/output_folder.h"
 #include "io/plot.h"
 #include "infer/translate.h"
 
@@ -77,7 +78,7 @@ std::string write_heatmap(const Tensor& weights, const std::vector<std::string>&
         "heatmap: {} query and {} key labels for weights {}", query_tokens.size(), key_tokens.size(),
         describe(weights));
   const std::vector<double> m = weights.to_vector<double>();
-  if (!fs::path(path_stem).parent_path().empty()) fs::create_directories(fs::path(path_stem).parent_path());
+  if (!fs::path(path_stem).parent_path().empty()) create_output_folder(fs::path(path_stem).parent_path().string(), "heatmap");
   const std::string png = path_stem + ".png";
   if (gnuplot_available() && plot_png(m, T, S, query_tokens, key_tokens, png, title)) return png;
   const std::string csv = path_stem + ".csv";

@@ -1,6 +1,8 @@
 // Corpora on disk: loading text files and their errors, the real `kjv` preparation from
 // the Debian package (skipped with a warning where mod2imp is not installed), the cache,
 // and the tokenizers on the prepared corpus.
+#include <sys/stat.h>
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -91,6 +93,21 @@ TEST_CASE("corpus errors name the file: missing, empty, not UTF-8", "[data]") {
   tmp.file("train.txt", "words\n");
   tmp.file("val.txt", "\n");
   REQUIRE_THROWS_WITH(load_corpus(tmp.path.string(), "unused"), Contains("val.txt is empty"));
+}
+
+TEST_CASE("whole files are read only from regular files, within a size limit", "[data]") {
+  TempDir tmp;
+  const std::string dir = tmp.path.string();
+  // A directory, a device that never ends and a FIFO that would block: refused by name.
+  REQUIRE_THROWS_WITH(read_text_file(dir), "corpus: " + dir + " is a directory; expected a regular file");
+  REQUIRE_THROWS_WITH(read_file("/dev/zero", "config"), "config: /dev/zero is a character device; expected a regular file");
+  const std::string fifo = (tmp.path / "fifo").string();
+  REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
+  REQUIRE_THROWS_WITH(read_file(fifo, "config"), "config: " + fifo + " is a FIFO; expected a regular file");
+  const std::string big = tmp.file("big.txt", std::string(2048, 'x'));
+  REQUIRE_THROWS_WITH(read_file(big, "config", 1024), "config: " + big + " is 2 KiB; expected a file of at most 1 KiB");
+  CHECK(read_file(big, "config", 2048)->size() == 2048);
+  CHECK_FALSE(read_file((tmp.path / "none").string(), "config").has_value());
 }
 
 TEST_CASE("a missing mod2imp or module names the package to install", "[data]") {

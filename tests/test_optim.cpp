@@ -236,8 +236,11 @@ TEST_CASE("clip_grad_norm scales by max_norm / (norm + 1e-6) above the threshold
   CHECK(clip_grad_norm({a, b, c}, 20) == 13);  // below the threshold: untouched
   CHECK(values(a.grad()) == std::vector<double>{3, 4});
   reset();
-  CHECK(clip_grad_norm({a, b, c}, 0) == 13);  // max_norm <= 0: only measures
+  CHECK(clip_grad_norm({a, b, c}, 0) == 13);  // max_norm 0: only measures
   CHECK(values(b.grad()) == std::vector<double>{12});
+  // Anything else that would act as "off" is refused, not taken as 0.
+  for (double bad : {-1.0, std::nan(""), std::numeric_limits<double>::infinity()})
+    REQUIRE_THROWS_WITH(clip_grad_norm({a, b, c}, bad), Contains("max_norm must be a finite number >= 0 (0 turns clipping off)"));
 
   // A strided gradient is scaled through its own strides.
   Tensor t = param({0, 0, 0, 0}, {2, 2});
