@@ -1,16 +1,14 @@
 #include "io/checkpoint.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <bit>
 #include <cstdio>
 #include <filesystem>
 
-#include "autograd/factory.h"
+#include "io/checkpoint_files.h"
 #include "io/hdf5_file.h"
 
 namespace qkv {
+namespace fs = std::filesystem;
 namespace {
 
 void write_rng(Hdf5File& f, const std::string& name, const Generator::State& st) {
@@ -32,40 +30,49 @@ Generator::State read_rng(const Hdf5File& f, const std::string& name) {
   return st;
 }
 
-// Makes the renamed file durable: the data is on disk before the name points at it.
-void sync_file(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY);
-  if (fd < 0) fail("checkpoint: cannot reopen {} to flush it", path);
-  int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) fail("checkpoint: cannot flush {} to disk", path);
+void write_contents(const std::string& path, const Checkpoint& c) {
+  Hdf5File f = Hdf5File::create(path);
+  f.set_attr("format", std::string("qkv-checkpoint"));
+  f.set_attr("version", kCheckpointVersion);
+  f.set_attr("step", c.step);
+  f.set_attr("tokens_seen", c.tokens_seen);
+  f.set_attr("best_val_loss", fmt::format("{}", c.best_val_loss));
+  f.set_attr("config", c.config_toml);
+  for (const auto& [name, t] : c.params) f.write("params/" + name, t);
+  for (const auto& [name, state] : c.optim)
+    for (const auto& [key, t] : state) f.write("optim/" + name + "/" + key, t);
+  f.set_attr("kind", c.tokenizer_kind, "tokenizer");
+  f.set_attr("vocab_size", c.tokenizer_vocab, "tokenizer");
+  f.set_attr("blob", c.tokenizer_blob, "tokenizer");
+  for (const auto& [name, st] : c.rng) write_rng(f, name, st);
+  f.close();
 }
 
 }  // namespace
 
 void save_checkpoint(const std::string& path, const Checkpoint& c) {
   const std::string tmp = path + ".tmp";
-  {
-    Hdf5File f = Hdf5File::create(tmp);
-    f.set_attr("format", std::string("qkv-checkpoint"));
-    f.set_attr("version", kCheckpointVersion);
-    f.set_attr("step", c.step);
-    f.set_attr("tokens_seen", c.tokens_seen);
-    f.set_attr("best_val_loss", fmt::format("{}", c.best_val_loss));
-    f.set_attr("config", c.config_toml);
-    for (const auto& [name, t] : c.params) f.write("params/" + name, t);
-    for (const auto& [name, state] : c.optim)
-      for (const auto& [key, t] : state) f.write("optim/" + name + "/" + key, t);
-    f.set_attr("kind", c.tokenizer_kind, "tokenizer");
-    f.set_attr("vocab_size", c.tokenizer_vocab, "tokenizer");
-    f.set_attr("blob", c.tokenizer_blob, "tokenizer");
-    for (const auto& [name, st] : c.rng) write_rng(f, name, st);
-    f.close();
+  // Until the rename, any failure removes NAME.tmp: a failed save leaves nothing behind.
+  struct RemoveUnlessKept {
+    const std::string& path;
+    bool keep = false;
+    ~RemoveUnlessKept() {
+      std::error_code ec;
+      if (!keep) fs::remove(path, ec);
+    }
+  } cleanup{tmp};
+  try {
+    write_contents(tmp, c);
+  } catch (const std::exception& e) {
+    fail("checkpoint: cannot write {}: {}", path, e.what());
   }
-  sync_file(tmp);
+  sync_to_disk(tmp);  // the data is on disk before the name points at it
   std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
+  fs::rename(tmp, path, ec);
   if (ec) fail("checkpoint: cannot rename {} to {}: {}", tmp, path, ec.message());
+  cleanup.keep = true;
+  fs::path folder = fs::path(path).parent_path();
+  sync_to_disk(folder.empty() ? "." : folder.string());  // and the rename is
 }
 
 Checkpoint load_checkpoint(const std::string& path) {

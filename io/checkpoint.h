@@ -5,7 +5,8 @@
 //   /optim/<name>/*  optimizer state per parameter (exp_avg, exp_avg_sq, step, ...)
 //   /tokenizer       attributes kind, vocab_size and blob (the serialized tokenizer)
 //   /rng/<name>/*    generator states (s: the four words, spare, has_spare)
-// Written to NAME.tmp, flushed to disk and renamed, so a crash never leaves a torn file.
+// Written to NAME.tmp, flushed to disk and renamed (then the folder is flushed), so a crash
+// never leaves a torn file.
 #pragma once
 #include <limits>
 #include <map>
@@ -32,6 +33,8 @@ struct Checkpoint {
 
 inline constexpr int64_t kCheckpointVersion = 1;
 
+// Any failure (a full disk: "File too large", "No space left on device") removes NAME.tmp,
+// leaves an existing NAME as it was, and is a qkv::Error naming NAME and the reason.
 void save_checkpoint(const std::string& path, const Checkpoint& ckpt);
 // Errors name the file and what is wrong: missing, not HDF5, truncated, not a qkv
 // checkpoint, or a newer version.

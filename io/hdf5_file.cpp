@@ -1,10 +1,13 @@
 #include "io/hdf5_file.h"
 
+#include <fcntl.h>
 #include <hdf5.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
 #include <bit>
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <limits>
@@ -13,6 +16,7 @@
 
 #include "autograd/tape.h"
 #include "cpu/parallel.h"
+#include "io/hdf5_image.h"
 
 namespace qkv {
 namespace {
@@ -22,6 +26,9 @@ static_assert(std::is_same_v<hid_t, int64_t>, "Hdf5File stores a hid_t as int64_
 static_assert(std::endian::native == std::endian::little, "crc32 is computed over native bytes");
 
 constexpr const char* kChecksum = "crc32";
+// The in-memory file of create() grows in steps of this (address space; pages are touched
+// only as they are written).
+constexpr size_t kImageIncrement = size_t{16} << 20;
 
 // Owns one HDF5 identifier and closes it with the matching H5?close.
 class Handle {
@@ -216,35 +223,51 @@ Hdf5File Hdf5File::open(const std::string& path) {
   if (is_hdf5 == 0) fail_in(path, "not an HDF5 file");
   hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
   if (id < 0) fail_in(path, "cannot open: truncated or corrupt HDF5 file");
-  return Hdf5File(path, id, false);
+  return Hdf5File(path, id, -1);  // read-only: nothing to write back
 }
 
 Hdf5File Hdf5File::create(const std::string& path) {
   silence_hdf5_errors();
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  if (fd < 0) fail_in(path, "cannot create the file (does its folder exist?): {}", std::strerror(errno));
   Handle fcpl = untimed(H5P_FILE_CREATE);  // the root group's times
-  hid_t id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl, H5P_DEFAULT);
-  if (id < 0) fail_in(path, "cannot create the file (does its folder exist?)");
-  return Hdf5File(path, id, true);
+  Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+  H5Pset_fapl_core(fapl, kImageIncrement, false);  // in memory, no backing store
+  hid_t id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl, fapl);
+  if (id < 0) {
+    ::close(fd);
+    fail_in(path, "HDF5 cannot create the file in memory");
+  }
+  return Hdf5File(path, id, fd);
 }
 
 Hdf5File::Hdf5File(Hdf5File&& other) noexcept
-    : path_(std::move(other.path_)), id_(std::exchange(other.id_, -1)), writable_(other.writable_) {}
+    : path_(std::move(other.path_)), id_(std::exchange(other.id_, -1)), fd_(std::exchange(other.fd_, -1)) {}
 
 Hdf5File& Hdf5File::operator=(Hdf5File&& other) noexcept {
   std::swap(path_, other.path_);
   std::swap(id_, other.id_);
-  std::swap(writable_, other.writable_);
+  std::swap(fd_, other.fd_);
   return *this;
 }
 
 Hdf5File::~Hdf5File() {
-  if (id_ >= 0) H5Fclose(id_);
+  try {
+    close();
+  } catch (const std::exception&) {  // quietly, as documented
+  }
 }
 
+// A written file reaches the disk here, in one go; HDF5 itself never writes to disk, so
+// a full disk cannot leave it half-closed. The in-memory file and the descriptor are
+// released whatever happens.
 void Hdf5File::close() {
   if (id_ < 0) return;
+  std::string error = fd_ >= 0 ? write_in_memory_file(id_, fd_) : "";
   herr_t status = H5Fclose(std::exchange(id_, -1));
-  if (status < 0) fail_in(path_, "closing failed (data may not be on disk)");
+  if (fd_ >= 0 && ::close(std::exchange(fd_, -1)) != 0 && error.empty()) error = std::strerror(errno);
+  if (!error.empty()) fail_in(path_, "write failed: {}", error);
+  if (status < 0) fail_in(path_, "closing failed");
 }
 
 void Hdf5File::require_open(const std::string& what) const {
@@ -253,7 +276,7 @@ void Hdf5File::require_open(const std::string& what) const {
 
 void Hdf5File::require_writable(const std::string& what) const {
   require_open(what);
-  if (!writable_) fail_in(path_, "opened read-only, cannot write '{}'", what);
+  if (fd_ < 0) fail_in(path_, "opened read-only, cannot write '{}'", what);
 }
 
 // The group at `group` (the root for "" or "/"), created with its parents when `create`.

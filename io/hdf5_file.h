@@ -23,14 +23,17 @@ class Hdf5File {
  public:
   // An existing file, read-only. Throws when it is missing, not HDF5, or truncated.
   static Hdf5File open(const std::string& path);
-  // A new empty file for writing; an existing file there is truncated.
+  // A new empty file for writing; an existing file there is truncated. The content is
+  // built in memory and written by close() (or the destructor) with plain POSIX writes, so
+  // a full disk is an error naming the OS reason, never a failure inside HDF5 (whose
+  // failed close leaves a freed file in its id table and crashes at exit, in HDF5 1.10).
   static Hdf5File create(const std::string& path);
 
   Hdf5File(Hdf5File&& other) noexcept;
   Hdf5File& operator=(Hdf5File&& other) noexcept;
   Hdf5File(const Hdf5File&) = delete;
   Hdf5File& operator=(const Hdf5File&) = delete;
-  ~Hdf5File();  // closes quietly; call close() to see a failed flush
+  ~Hdf5File();  // closes quietly; call close() to see a failed write
   void close();
 
   const std::string& path() const { return path_; }
@@ -60,7 +63,7 @@ class Hdf5File {
   int64_t attr_int(const std::string& key, const std::string& group = "/") const;
 
  private:
-  Hdf5File(std::string path, int64_t id, bool writable) : path_(std::move(path)), id_(id), writable_(writable) {}
+  Hdf5File(std::string path, int64_t id, int fd) : path_(std::move(path)), id_(id), fd_(fd) {}
   int64_t open_group(const std::string& group, bool create) const;
   int64_t open_dataset(const std::string& name) const;
   void require_open(const std::string& what) const;
@@ -68,7 +71,7 @@ class Hdf5File {
 
   std::string path_;
   int64_t id_ = -1;  // the file's hid_t
-  bool writable_ = false;
+  int fd_ = -1;      // the file on disk while writing (the HDF5 file is in memory); -1 read-only
 };
 
 }  // namespace qkv
