@@ -124,7 +124,7 @@ TEST_CASE("a corrupt byte in a tensor is an error naming the file and the tensor
   require_load_error(path, "dataset 'optim/wte.weight/exp_avg_sq' fails its checksum (stored crc32 ");
 }
 
-TEST_CASE("a checkpoint without checksums loads with one notice; one missing among many is an error",
+TEST_CASE("a checkpoint without checksums loads with one notice, one missing among many is an error",
           "[checkpoint]") {
   TempDir tmp;
   std::string path = (tmp.path / "old.h5").string();
