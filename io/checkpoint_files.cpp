@@ -1,10 +1,16 @@
 #include "io/checkpoint_files.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <regex>
+
+#include "base/error.h"
 
 namespace qkv {
 namespace fs = std::filesystem;
@@ -35,6 +41,32 @@ void prune_checkpoints(const std::string& out_dir, int64_t keep) {
   auto found = step_checkpoints(out_dir);
   for (size_t i = 0; i + static_cast<size_t>(std::max<int64_t>(keep, 1)) < found.size(); ++i)
     fs::remove(found[i].second);
+}
+
+std::vector<std::string> remove_stale_temporaries(const std::string& out_dir) {
+  std::vector<std::string> removed;
+  std::error_code ec;
+  if (!fs::is_directory(out_dir, ec)) return removed;
+  for (fs::directory_iterator it(out_dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const fs::path& path = it->path();
+    std::error_code type_ec, remove_ec;
+    if (!path.filename().string().ends_with(".h5.tmp") || !it->is_regular_file(type_ec)) continue;
+    if (!fs::remove(path, remove_ec) && remove_ec)
+      fail("checkpoint: cannot remove the leftover {}: {}", path.string(), remove_ec.message());
+    removed.push_back(path.string());
+  }
+  if (ec) fail("checkpoint: cannot list {}: {}", out_dir, ec.message());
+  std::sort(removed.begin(), removed.end());
+  return removed;
+}
+
+void sync_to_disk(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);  // a folder opens read-only too
+  if (fd < 0) fail("checkpoint: cannot open {} to flush it to disk: {}", path, std::strerror(errno));
+  int rc = ::fsync(fd);
+  int error = errno;
+  ::close(fd);
+  if (rc != 0) fail("checkpoint: cannot flush {} to disk: {}", path, std::strerror(error));
 }
 
 }  // namespace qkv

@@ -1,6 +1,7 @@
 // Checkpoint files inside a run's output folder: how a step's file is named
-// (DIR/ckpt-000500.h5), which step files a folder holds, the newest one, and pruning to
-// the last K. The one place that knows the ckpt-N.h5 pattern (docs/design.md section 6).
+// (DIR/ckpt-000500.h5), which step files a folder holds, the newest one, pruning to the
+// last K, the NAME.h5.tmp leftovers of a killed save, and fsync of a file or a folder.
+// The one place that knows the ckpt-N.h5 pattern (docs/design.md section 6).
 #pragma once
 #include <cstdint>
 #include <string>
@@ -20,5 +21,13 @@ std::string newest_checkpoint(const std::string& out_dir);
 
 // Deletes all but the newest `keep` step checkpoints (at least one is kept).
 void prune_checkpoints(const std::string& out_dir, int64_t keep);
+
+// Deletes every *.h5.tmp in DIR (what a run killed while saving leaves behind) and returns
+// their paths, for a notice; empty when DIR is missing. For the trainer, before it starts.
+std::vector<std::string> remove_stale_temporaries(const std::string& out_dir);
+
+// fsync of a file, or of a folder (which makes a rename inside it survive a power loss).
+// Throws naming the path and the OS reason.
+void sync_to_disk(const std::string& path);
 
 }  // namespace qkv

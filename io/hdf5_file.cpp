@@ -1,19 +1,34 @@
 #include "io/hdf5_file.h"
 
+#include <fcntl.h>
 #include <hdf5.h>
+#include <unistd.h>
+#include <zlib.h>
 
 #include <algorithm>
+#include <bit>
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 #include <type_traits>
 #include <utility>
 
 #include "autograd/tape.h"
+#include "cpu/parallel.h"
+#include "io/hdf5_image.h"
 
 namespace qkv {
 namespace {
 
 static_assert(std::is_same_v<hid_t, int64_t>, "Hdf5File stores a hid_t as int64_t");
+// The crc32 is of the little-endian bytes; on this host those are the bytes in memory.
+static_assert(std::endian::native == std::endian::little, "crc32 is computed over native bytes");
+
+constexpr const char* kChecksum = "crc32";
+// The in-memory file of create() grows in steps of this (address space; pages are touched
+// only as they are written).
+constexpr size_t kImageIncrement = size_t{16} << 20;
 
 // Owns one HDF5 identifier and closes it with the matching H5?close.
 class Handle {
@@ -143,6 +158,60 @@ void collect_datasets(hid_t group, const std::string& prefix, std::vector<std::s
   }
 }
 
+// "[1152921504606846976,4]": a dataspace's shape, which may not fit Dims.
+std::string shape_text(const hsize_t* dims, int rank) {
+  std::string out = "[";
+  for (int d = 0; d < rank; ++d) out.append(d ? "," : "").append(std::to_string(dims[d]));
+  return out.append("]");
+}
+
+// zlib's CRC-32 of a tensor's contiguous bytes: what h5py users get from
+// zlib.crc32(ds[()].tobytes()). Pieces are summed in parallel and joined with
+// crc32_combine: the value of one pass at the speed of all threads.
+uint32_t checksum(const Tensor& contiguous) {
+  constexpr size_t kPiece = size_t{1} << 18;
+  const Bytef* data = static_cast<const Bytef*>(contiguous.raw_data());
+  size_t bytes = contiguous.numel() * dtype_size(contiguous.dtype());
+  int64_t pieces = (bytes + kPiece - 1) / kPiece;
+  auto length = [&](int64_t i) { return std::min(kPiece, bytes - i * kPiece); };
+  std::vector<uLong> crcs(pieces);
+  parallel_for(pieces, 1, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) crcs[i] = crc32_z(0, data + i * kPiece, length(i));
+  });
+  uLong crc = 0;
+  for (int64_t i = 0; i < pieces; ++i) crc = crc32_combine(crc, crcs[i], length(i));
+  return crc;
+}
+
+// A fresh scalar attribute `key` on `loc` (an old one of that name is replaced).
+Handle new_attribute(hid_t loc, const std::string& key, hid_t type) {
+  if (H5Aexists(loc, key.c_str()) > 0) H5Adelete(loc, key.c_str());
+  Handle space(H5Screate(H5S_SCALAR), H5Sclose);
+  return Handle(H5Acreate2(loc, key.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+}
+
+bool write_int_attribute(hid_t loc, const std::string& key, int64_t value) {
+  Handle attr = new_attribute(loc, key, H5T_STD_I64LE);
+  return attr.valid() && H5Awrite(attr, H5T_NATIVE_INT64, &value) >= 0;
+}
+
+// The attribute `key` of the open object `loc`; throws naming the file when it is missing.
+Handle open_attribute(hid_t loc, const std::string& key, const std::string& path, const std::string& where) {
+  if (H5Aexists(loc, key.c_str()) <= 0) fail_in(path, "no attribute '{}' on '{}'", key, where);
+  return Handle(H5Aopen(loc, key.c_str(), H5P_DEFAULT), H5Aclose);
+}
+
+int64_t read_int_attribute(hid_t loc, const std::string& key, const std::string& path, const std::string& where) {
+  Handle attr = open_attribute(loc, key, path, where);
+  Handle type(H5Aget_type(attr), H5Tclose);
+  Handle space(H5Aget_space(attr), H5Sclose);
+  if (H5Tget_class(type) != H5T_INTEGER || H5Sget_simple_extent_npoints(space) != 1)
+    fail_in(path, "attribute '{}' on '{}' is not an integer", key, where);
+  int64_t value = 0;
+  if (H5Aread(attr, H5T_NATIVE_INT64, &value) < 0) fail_in(path, "cannot read attribute '{}' on '{}'", key, where);
+  return value;
+}
+
 }  // namespace
 
 Hdf5File Hdf5File::open(const std::string& path) {
@@ -154,35 +223,51 @@ Hdf5File Hdf5File::open(const std::string& path) {
   if (is_hdf5 == 0) fail_in(path, "not an HDF5 file");
   hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
   if (id < 0) fail_in(path, "cannot open: truncated or corrupt HDF5 file");
-  return Hdf5File(path, id, false);
+  return Hdf5File(path, id, -1);  // read-only: nothing to write back
 }
 
 Hdf5File Hdf5File::create(const std::string& path) {
   silence_hdf5_errors();
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  if (fd < 0) fail_in(path, "cannot create the file (does its folder exist?): {}", std::strerror(errno));
   Handle fcpl = untimed(H5P_FILE_CREATE);  // the root group's times
-  hid_t id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl, H5P_DEFAULT);
-  if (id < 0) fail_in(path, "cannot create the file (does its folder exist?)");
-  return Hdf5File(path, id, true);
+  Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+  H5Pset_fapl_core(fapl, kImageIncrement, false);  // in memory, no backing store
+  hid_t id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl, fapl);
+  if (id < 0) {
+    ::close(fd);
+    fail_in(path, "HDF5 cannot create the file in memory");
+  }
+  return Hdf5File(path, id, fd);
 }
 
 Hdf5File::Hdf5File(Hdf5File&& other) noexcept
-    : path_(std::move(other.path_)), id_(std::exchange(other.id_, -1)), writable_(other.writable_) {}
+    : path_(std::move(other.path_)), id_(std::exchange(other.id_, -1)), fd_(std::exchange(other.fd_, -1)) {}
 
 Hdf5File& Hdf5File::operator=(Hdf5File&& other) noexcept {
   std::swap(path_, other.path_);
   std::swap(id_, other.id_);
-  std::swap(writable_, other.writable_);
+  std::swap(fd_, other.fd_);
   return *this;
 }
 
 Hdf5File::~Hdf5File() {
-  if (id_ >= 0) H5Fclose(id_);
+  try {
+    close();
+  } catch (const std::exception&) {  // quietly, as documented
+  }
 }
 
+// A written file reaches the disk here, in one go; HDF5 itself never writes to disk, so
+// a full disk cannot leave it half-closed. The in-memory file and the descriptor are
+// released whatever happens.
 void Hdf5File::close() {
   if (id_ < 0) return;
+  std::string error = fd_ >= 0 ? write_in_memory_file(id_, fd_) : "";
   herr_t status = H5Fclose(std::exchange(id_, -1));
-  if (status < 0) fail_in(path_, "closing failed (data may not be on disk)");
+  if (fd_ >= 0 && ::close(std::exchange(fd_, -1)) != 0 && error.empty()) error = std::strerror(errno);
+  if (!error.empty()) fail_in(path_, "write failed: {}", error);
+  if (status < 0) fail_in(path_, "closing failed");
 }
 
 void Hdf5File::require_open(const std::string& what) const {
@@ -191,7 +276,7 @@ void Hdf5File::require_open(const std::string& what) const {
 
 void Hdf5File::require_writable(const std::string& what) const {
   require_open(what);
-  if (!writable_) fail_in(path_, "opened read-only, cannot write '{}'", what);
+  if (fd_ < 0) fail_in(path_, "opened read-only, cannot write '{}'", what);
 }
 
 // The group at `group` (the root for "" or "/"), created with its parents when `create`.
@@ -214,6 +299,14 @@ int64_t Hdf5File::open_group(const std::string& group, bool create) const {
     if (pos == std::string::npos) break;
   }
   return H5Gopen2(id_, g.c_str(), H5P_DEFAULT);
+}
+
+int64_t Hdf5File::open_dataset(const std::string& name) const {
+  require_open(name);
+  if (object_type(id_, name) != H5I_DATASET) fail_in(path_, "no dataset '{}'", name);
+  hid_t ds = H5Dopen2(id_, name.c_str(), H5P_DEFAULT);
+  if (ds < 0) fail_in(path_, "cannot open dataset '{}'", name);
+  return ds;
 }
 
 void Hdf5File::write(const std::string& name, const Tensor& t) {
@@ -239,16 +332,15 @@ void Hdf5File::write(const std::string& name, const Tensor& t) {
   if (data.numel() > 0 &&
       H5Dwrite(ds, memory_type(data.dtype()), H5S_ALL, H5S_ALL, H5P_DEFAULT, data.raw_data()) < 0)
     fail_in(path_, "cannot write dataset '{}' {}", n, describe(t));
+  if (!write_int_attribute(ds, kChecksum, checksum(data))) fail_in(path_, "cannot write the crc32 of '{}'", n);
 }
 
 Tensor Hdf5File::read(const std::string& name) const {
   std::string n = clean(name);
-  require_open(n);
-  if (object_type(id_, n) != H5I_DATASET) fail_in(path_, "no dataset '{}'", n);
-  Handle ds(H5Dopen2(id_, n.c_str(), H5P_DEFAULT), H5Dclose);
+  Handle ds(open_dataset(n), H5Dclose);
   Handle type(H5Dget_type(ds), H5Tclose);
   Handle space(H5Dget_space(ds), H5Sclose);
-  if (!ds.valid() || !type.valid() || !space.valid()) fail_in(path_, "cannot open dataset '{}'", n);
+  if (!type.valid() || !space.valid()) fail_in(path_, "cannot open dataset '{}'", n);
 
   DType dtype;
   if (!dtype_for(type, dtype))
@@ -259,10 +351,33 @@ Tensor Hdf5File::read(const std::string& name) const {
   hsize_t dims[kMaxDims] = {};
   H5Sget_simple_extent_dims(space, dims, nullptr);
 
+  // The dataspace is only a claim: one larger than the file (a crafted 2^60 elements) is
+  // refused before anything is allocated for it.
+  hsize_t bytes = dtype_size(dtype), file_bytes = 0;
+  bool overflow = false;
+  for (int d = 0; d < rank; ++d)
+    overflow |= dims[d] > hsize_t(std::numeric_limits<int64_t>::max()) || __builtin_mul_overflow(bytes, dims[d], &bytes);
+  H5Fget_filesize(id_, &file_bytes);
+  if (overflow || bytes > file_bytes)
+    fail_in(path_, "dataset '{}' claims shape {} of {}, more than the file's {} bytes hold", n,
+            shape_text(dims, rank), dtype_name(dtype), file_bytes);
+
   Tensor t = Tensor::empty(Dims(dims, dims + rank), dtype);
   if (t.numel() > 0 && H5Dread(ds, memory_type(dtype), H5S_ALL, H5S_ALL, H5P_DEFAULT, t.raw_data()) < 0)
     fail_in(path_, "cannot read dataset '{}' (truncated or corrupt file?)", n);
+  if (H5Aexists(ds, kChecksum) > 0) {
+    int64_t stored = read_int_attribute(ds, kChecksum, path_, "/" + n);
+    uint32_t computed = checksum(t);
+    if (stored != computed)
+      fail_in(path_, "dataset '{}' fails its checksum (stored crc32 {}, computed {}): the file is corrupt", n, stored,
+              computed);
+  }
   return t;
+}
+
+bool Hdf5File::has_checksum(const std::string& name) const {
+  Handle ds(open_dataset(clean(name)), H5Dclose);
+  return H5Aexists(ds, kChecksum) > 0;
 }
 
 bool Hdf5File::has(const std::string& name) const {
@@ -281,19 +396,6 @@ std::vector<std::string> Hdf5File::list(const std::string& group) const {
 // --- attributes ---
 
 namespace {
-
-// A fresh scalar attribute `key` on `loc` (an old one of that name is replaced).
-Handle new_attribute(hid_t loc, const std::string& key, hid_t type) {
-  if (H5Aexists(loc, key.c_str()) > 0) H5Adelete(loc, key.c_str());
-  Handle space(H5Screate(H5S_SCALAR), H5Sclose);
-  return Handle(H5Acreate2(loc, key.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
-}
-
-// The attribute `key` of the open group `group`; throws naming the file when it is missing.
-Handle open_attribute(hid_t group, const std::string& key, const std::string& path, const std::string& where) {
-  if (H5Aexists(group, key.c_str()) <= 0) fail_in(path, "no attribute '{}' on '{}'", key, where);
-  return Handle(H5Aopen(group, key.c_str(), H5P_DEFAULT), H5Aclose);
-}
 
 Handle variable_string_type(H5T_cset_t cset) {
   Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
@@ -317,9 +419,7 @@ void Hdf5File::set_attr(const std::string& key, const std::string& value, const 
 void Hdf5File::set_attr(const std::string& key, int64_t value, const std::string& group) {
   require_writable(key);
   Handle g(open_group(group, true), H5Gclose);
-  Handle attr = new_attribute(g, key, H5T_STD_I64LE);
-  if (!attr.valid() || H5Awrite(attr, H5T_NATIVE_INT64, &value) < 0)
-    fail_in(path_, "cannot write attribute '{}' on '{}'", key, absolute(group));
+  if (!write_int_attribute(g, key, value)) fail_in(path_, "cannot write attribute '{}' on '{}'", key, absolute(group));
 }
 
 bool Hdf5File::has_attr(const std::string& key, const std::string& group) const {
@@ -353,16 +453,8 @@ std::string Hdf5File::attr_string(const std::string& key, const std::string& gro
 }
 
 int64_t Hdf5File::attr_int(const std::string& key, const std::string& group) const {
-  std::string where = absolute(group);
   Handle g(open_group(group, false), H5Gclose);
-  Handle attr = open_attribute(g, key, path_, where);
-  Handle type(H5Aget_type(attr), H5Tclose);
-  Handle space(H5Aget_space(attr), H5Sclose);
-  if (H5Tget_class(type) != H5T_INTEGER || H5Sget_simple_extent_npoints(space) != 1)
-    fail_in(path_, "attribute '{}' on '{}' is not an integer", key, where);
-  int64_t value = 0;
-  if (H5Aread(attr, H5T_NATIVE_INT64, &value) < 0) fail_in(path_, "cannot read attribute '{}' on '{}'", key, where);
-  return value;
+  return read_int_attribute(g, key, path_, absolute(group));
 }
 
 }  // namespace qkv

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   g++ cmake make pkg-config git
   libopenblas-openmp-dev   # BLAS on OpenMP: one thread pool for BLAS and our loops
-  libfmt-dev catch2 libcli11-dev libhdf5-dev libtomlplusplus-dev libsentencepiece-dev
+  libfmt-dev catch2 libcli11-dev libhdf5-dev zlib1g-dev libtomlplusplus-dev libsentencepiece-dev
   libsword-utils sword-text-kjv sword-text-web sword-text-sparv   # the Bible corpora (qkv data)
   gnuplot-nox              # loss-curve PNGs
 )

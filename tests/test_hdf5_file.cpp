@@ -1,5 +1,6 @@
-// Hdf5File: tensors and attributes round-trip exactly; names may hold dots; errors name
-// the file and the dataset.
+// Hdf5File: tensors and attributes round-trip exactly; names may hold dots; every dataset
+// carries a crc32 that reading checks; a dataspace larger than its file is refused; errors
+// name the file and the dataset.
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -8,9 +9,11 @@
 
 #include "autograd/autograd.h"
 #include "io/hdf5_file.h"
+#include "hdf5_edit.h"
 
 using namespace qkv;
 using Catch::Contains;
+using qkv::testing::Hdf5Edit;
 namespace fs = std::filesystem;
 
 namespace {
@@ -25,6 +28,21 @@ struct TempDir {
   ~TempDir() { fs::remove_all(dir); }
   std::string file(const std::string& name) const { return (dir / name).string(); }
 };
+
+// zlib's crc32 of a tensor's row-major bytes: what h5py users compute from ds[()].tobytes().
+template <typename T>
+int64_t crc_of(const Tensor& t) {
+  std::vector<T> v = t.to_vector<T>();
+  return crc32_z(0, reinterpret_cast<const Bytef*>(v.data()), v.size() * sizeof(T));
+}
+
+void flip_byte(const std::string& path, std::streamoff at) {
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekg(at);
+  char c = static_cast<char>(f.get() ^ 0x10);
+  f.seekp(at);
+  f.put(c);
+}
 }  // namespace
 
 TEST_CASE("every dtype round-trips with its shape and exact values", "[hdf5]") {
@@ -145,4 +163,86 @@ TEST_CASE("missing, foreign and truncated files are clear errors naming the file
   REQUIRE_THROWS_WITH(Hdf5File::open(cut), Contains("hdf5: " + cut + ": cannot open: truncated or corrupt"));
 
   REQUIRE_THROWS_WITH(Hdf5File::create(tmp.file("no/such/folder/x.h5")), Contains("cannot create the file"));
+}
+
+TEST_CASE("every dataset carries zlib's crc32 of its little-endian bytes, scalars included", "[hdf5][checksum]") {
+  TempDir tmp("hdf5_crc");
+  std::string path = tmp.file("crc.h5");
+  Tensor f32 = Tensor::from(std::vector<float>{1.5f, -2.25f, 3e-8f, 4e30f, 0.f, -0.f}, {2, 3});
+  Tensor transposed = Tensor::from({1, 2, 3, 4, 5, 6}, {2, 3}, DType::f64).transpose(0, 1);
+  Tensor scalar = Tensor::scalar(7, DType::i64);
+  Tensor empty = Tensor::empty({0, 3}, DType::i32);
+  {
+    Hdf5File f = Hdf5File::create(path);
+    f.write("f32", f32);
+    f.write("g/transposed", transposed);
+    f.write("scalar", scalar);
+    f.write("empty", empty);
+    f.close();
+  }
+  {
+    Hdf5Edit edit(path);
+    CHECK(edit.int_attr("f32", "crc32") == crc_of<float>(f32));
+    CHECK(edit.int_attr("g/transposed", "crc32") == crc_of<double>(transposed));  // of the row-major bytes
+    CHECK(edit.int_attr("scalar", "crc32") == crc_of<int64_t>(scalar));
+    CHECK(edit.int_attr("empty", "crc32") == 0);
+  }
+  Hdf5File f = Hdf5File::open(path);
+  for (const std::string& name : f.list()) CHECK(f.has_checksum(name));
+  CHECK(f.read("g/transposed").to_vector<double>() == std::vector<double>{1, 4, 2, 5, 3, 6});
+}
+
+TEST_CASE("a changed byte fails the checksum, naming the file and the dataset", "[hdf5][checksum]") {
+  TempDir tmp("hdf5_crc_flip");
+  std::string path = tmp.file("flip.h5");
+  {
+    Hdf5File f = Hdf5File::create(path);
+    f.write("params/w", Tensor::from(std::vector<float>(16, 0.25f), {16}));
+    f.write("params/b", Tensor::from(std::vector<float>(4, 1.f), {4}));
+  }
+  haddr_t at = Hdf5Edit(path).offset("params/w");
+  flip_byte(path, static_cast<std::streamoff>(at + 5));
+  Hdf5File f = Hdf5File::open(path);
+  REQUIRE_THROWS_WITH(f.read("params/w"), Contains("hdf5: " + path + ": dataset 'params/w' fails its checksum (stored crc32 ") &&
+                                              Contains("): the file is corrupt"));
+  CHECK(f.read("params/b").to_vector<float>() == std::vector<float>(4, 1.f));
+}
+
+TEST_CASE("datasets without a crc32 (older files, PyTorch fixtures) still read", "[hdf5][checksum]") {
+  TempDir tmp("hdf5_crc_none");
+  std::string path = tmp.file("old.h5");
+  {
+    Hdf5File f = Hdf5File::create(path);
+    f.write("w", Tensor::from({1, 2, 3}, {3}));
+  }
+  Hdf5Edit(path).remove_attr("w", "crc32");
+  Hdf5File f = Hdf5File::open(path);
+  CHECK_FALSE(f.has_checksum("w"));
+  CHECK(f.read("w").to_vector<float>() == std::vector<float>{1, 2, 3});
+
+  Hdf5File fixture = Hdf5File::open((fs::path(__FILE__).parent_path() / "fixtures" / "gpt.h5").string());
+  std::string first = fixture.list().front();
+  CHECK_FALSE(fixture.has_checksum(first));
+  CHECK(fixture.read(first).numel() > 0);
+  REQUIRE_THROWS_WITH(fixture.has_checksum("nothing"), Contains("no dataset 'nothing'"));
+}
+
+TEST_CASE("a dataspace larger than the file is refused before anything is allocated", "[hdf5]") {
+  TempDir tmp("hdf5_huge");
+  std::string path = tmp.file("huge.h5");
+  {
+    Hdf5File f = Hdf5File::create(path);
+    f.write("small", Tensor::from({1, 2}, {2}));
+  }
+  {
+    Hdf5Edit edit(path);
+    edit.put("huge", H5T_IEEE_F32LE, {hsize_t{1} << 60});  // claims 4 EiB, holds nothing
+    edit.put("overflowing", H5T_IEEE_F64LE, {hsize_t{1} << 40, hsize_t{1} << 40});
+  }
+  Hdf5File f = Hdf5File::open(path);
+  REQUIRE_THROWS_WITH(f.read("huge"), Contains("hdf5: " + path + ": dataset 'huge' claims shape [1152921504606846976] of "
+                                               "float32, more than the file's ") &&
+                                          Contains(" bytes hold"));
+  REQUIRE_THROWS_WITH(f.read("overflowing"), Contains("claims shape [1099511627776,1099511627776] of float64"));
+  CHECK(f.read("small").to_vector<float>() == std::vector<float>{1, 2});
 }
