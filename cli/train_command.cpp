@@ -1,6 +1,7 @@
 // qkv train --config FILE [--set section.key=value ...] [--out DIR] [--resume | --overwrite]
 #include <fmt/core.h>
 
+#include "cli/bounds.h"
 #include "cli/commands.h"
 #include "train/trainer.h"
 
@@ -30,7 +31,7 @@ Runner add_train_command(CLI::App& app) {
   CLI::App* sub = app.add_subcommand("train", "train a model from a TOML config (Ctrl-C saves a checkpoint and stops)");
   sub->add_option("--config", args->config, "TOML config (see configs/)")->required();
   sub->add_option("--set", args->sets, "override a config key: section.key=value (repeatable)");
-  sub->add_option("--out", args->out, "output folder (default: train.out of the config)");
+  sub->add_option("--out", args->out, "output folder (default: train.out of the config)")->check(non_empty("a folder"));
   CLI::Option* resume =
       sub->add_flag("--resume", args->resume, "continue from the newest checkpoint in the output folder");
   sub->add_flag("--overwrite", args->overwrite,

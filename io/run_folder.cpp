@@ -11,6 +11,7 @@
 
 #include "base/error.h"
 #include "io/checkpoint_files.h"
+#include "io/output_folder.h"
 
 namespace qkv {
 namespace fs = std::filesystem;
@@ -47,9 +48,7 @@ void remove_run_files(const std::string& dir) {
 }
 
 RunFolderLock::RunFolderLock(const std::string& dir) {
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  QKV_CHECK(!ec, "train: cannot create the output folder {}: {}", dir, ec.message());
+  create_output_folder(dir, "train");
   const std::string path = (fs::path(dir) / kLockName).string();
   fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   QKV_CHECK(fd_ >= 0, "train: cannot open the lock file {}: {}", path, std::strerror(errno));

@@ -12,6 +12,7 @@
 #include "autograd/ops/binary.h"
 #include "autograd/tape.h"
 #include "base/profile.h"
+#include "config/memory_budget.h"
 #include "cpu/parallel.h"
 #include "data/corpus.h"
 #include "io/checkpoint.h"
@@ -50,6 +51,7 @@ double seconds_since(Clock::time_point t) { return std::chrono::duration<double>
 // The config, validated, with its thread count applied: before anything is read or written.
 RunConfig prepare_config(const RunConfig& config) {
   validate(config);
+  check_memory_budget(config, "train");
   if (config.train.threads > 0) set_num_threads(static_cast<int>(config.train.threads));
   return config;
 }
@@ -173,6 +175,8 @@ void TrainingRun::claim_output_folder() {
             "train: --resume: the newest checkpoint in {} changed while this run started (expected {})", tc_.out,
             resumed_path_);
   if (options_.overwrite && !options_.resume) remove_run_files(tc_.out);
+  for (const std::string& stale : remove_stale_temporaries(tc_.out))
+    progress_.message(fmt::format("removed {}, left by a run that was killed while saving", stale));
   if (resumed_) progress_.message(fmt::format("resuming from {} (step {})", resumed_path_, resumed_->step));
   metrics_ = std::make_unique<MetricsCsv>((fs::path(tc_.out) / "metrics.csv").string(),
                                           resumed_ ? std::optional<int64_t>(step_) : std::nullopt);
@@ -282,6 +286,8 @@ void TrainingRun::save_step_checkpoint() {
   prune_checkpoints(tc_.out, tc_.keep_checkpoints);
 }
 
+// A step whose update left a non-finite parameter or optimizer state stops the run
+// without saving: a checkpoint is only ever written finite, so the newest one is good.
 std::string TrainingRun::save(const std::string& path) {
   const data::Tokenizer& tokenizer = task_->tokenizer();
   Checkpoint c;
@@ -296,6 +302,13 @@ std::string TrainingRun::save(const std::string& path) {
   c.tokenizer_blob = tokenizer.serialize();
   c.rng["data"] = data_gen_.state();
   c.rng["dropout"] = task_->dropout_generator().state();
+  const std::string bad = first_non_finite(c);
+  if (!bad.empty()) {
+    const std::string last = newest_checkpoint(tc_.out);
+    fail("train: {} is not finite after step {} (expected finite values; the run diverged, try a lower optim.lr or "
+         "optim.grad_clip); nothing saved; {}",
+         bad, step_, last.empty() ? "no checkpoint was written yet" : "the last good checkpoint is " + last);
+  }
   save_checkpoint(path, c);
   return path;
 }
