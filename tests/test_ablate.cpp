@@ -127,7 +127,7 @@ no_qk = ["attention.q_proj=false", "attention.k_proj=false"]
   REQUIRE_THROWS_WITH(parse_study_config("[ablate]\nseeds = [\n", "x.toml"), Contains("x.toml:"));
 }
 
-TEST_CASE("user variants run like built-in ones; unknown names and keys are refused", "[ablate]") {
+TEST_CASE("user variants run like built-in ones, unknown names and keys are refused", "[ablate]") {
   StudyOptions o;
   o.base = small_config();
   o.user_variants = {{"no_qk", {"attention.q_proj=false", "attention.k_proj=false"}, ""}};

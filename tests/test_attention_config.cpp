@@ -114,7 +114,7 @@ kv_heads = 2
                       Contains("attention.encoder.score in s.toml must be one of dot, rbf"));
 }
 
-TEST_CASE("attention.normalize: a per-attention key; queries only where nothing later can be seen",
+TEST_CASE("attention.normalize: a per-attention key, queries only where nothing later can be seen",
           "[attention][config][normalize]") {
   RunConfig gpt = parse_config("[attention]\nnormalize = \"sigmoid\"\n", "a.toml");
   CHECK(gpt.model.attention.normalize == Normalize::sigmoid);

@@ -195,7 +195,7 @@ TEST_CASE("queries: padded positions take no attention from real ones", "[attent
   CHECK(max_rel_diff(real(keys_only), alone) > 1e-3);
 }
 
-TEST_CASE("sigmoid: bias -log(keys the row sees); decoding with past keys equals the full forward",
+TEST_CASE("sigmoid: bias -log(keys the row sees), decoding with past keys equals the full forward",
           "[attention_normalize]") {
   Generator gen(9);
   Tensor scores = randn({1, 1, 3, 4}, gen, DType::f64);

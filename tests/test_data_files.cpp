@@ -158,7 +158,7 @@ TEST_CASE("kjv is prepared from the Debian package: verses, split by book, Genes
   for (const char* leftover : {"<", ">", "\\", "¶", "&", "  "}) CHECK(all.find(leftover) == std::string::npos);
 }
 
-TEST_CASE("a complete preparation is reused; a damaged one is prepared again", "[data]") {
+TEST_CASE("a complete preparation is reused, a damaged one is prepared again", "[data]") {
   REQUIRE_KJV(kjv);
   PreparedDataset again = prepare_dataset("kjv", kjv->dir.path.string());
   CHECK(again.cached);

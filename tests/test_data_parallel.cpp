@@ -65,7 +65,7 @@ TEST_CASE("Strong's numbers are compared without leading zeros, as distinct numb
   CHECK(strongs_overlap({}, {"H2"}) == -1);
 }
 
-TEST_CASE("verses pair by reference; good pairs are kept, one bad pair is dropped alone", "[parallel]") {
+TEST_CASE("verses pair by reference, good pairs are kept, one bad pair is dropped alone", "[parallel]") {
   std::vector<Verse> src = {verse("Genesis", 1, 1, {"H1", "H2"}), verse("Genesis", 1, 2, {"H3", "H4"}),
                             verse("Genesis", 1, 3, {"H5", "H6", "H7"}), verse("Genesis", 1, 4, {"H8", "H9"}),
                             verse("Genesis", 1, 5, {"H10"})};

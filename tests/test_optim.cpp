@@ -73,7 +73,7 @@ TEST_CASE("SGD: plain, and momentum + Nesterov + weight decay over two steps", "
   CHECK(values(r)[0] == Approx(0.95 - 0.1 * (0.9 * 0.5 + 0.5 * 0.5)).epsilon(1e-15));
 }
 
-TEST_CASE("Adam: L2 decay joins the gradient; bias correction over two steps", "[optim]") {
+TEST_CASE("Adam: L2 decay joins the gradient, bias correction over two steps", "[optim]") {
   Tensor p = param({1, -2}, {2});
   AdamOptions o;
   o.lr = 0.01;
@@ -105,7 +105,7 @@ TEST_CASE("Adam: L2 decay joins the gradient; bias correction over two steps", "
   CHECK(st.at("step").dtype() == DType::i64);
 }
 
-TEST_CASE("AdamW: decoupled decay on matrices only; float32 as well", "[optim]") {
+TEST_CASE("AdamW: decoupled decay on matrices only, float32 as well", "[optim]") {
   for (DType dtype : {DType::f64, DType::f32}) {
     INFO(dtype_name(dtype));
     Tensor w = param({1, -2}, {1, 2}, dtype), b = param({1, -2}, {2}, dtype);
@@ -129,7 +129,7 @@ TEST_CASE("AdamW: decoupled decay on matrices only; float32 as well", "[optim]")
   }
 }
 
-TEST_CASE("step skips parameters without a gradient; zero_grad drops them all", "[optim]") {
+TEST_CASE("step skips parameters without a gradient, zero_grad drops them all", "[optim]") {
   Tensor a = param({1}, {1}), b = param({2}, {1});
   Adam adam({{"a", a}, {"b", b}}, AdamOptions{});
   give_grad(a, {1});
@@ -183,7 +183,7 @@ TEST_CASE("tied parameters listed twice are updated once", "[optim]") {
   CHECK(values(p)[0] == Approx(0.9).epsilon(1e-15));
 }
 
-TEST_CASE("nanoGPT's warmup + cosine schedule at known iterations; linear; constant", "[optim]") {
+TEST_CASE("nanoGPT's warmup + cosine schedule at known iterations, linear, constant", "[optim]") {
   LrSchedule cos = make_schedule(ScheduleKind::cosine, 1e-3, 1e-4, 10, 100);
   CHECK(cos.at(0) == Approx(1e-3 / 11).epsilon(1e-15));  // warmup starts above 0
   CHECK(cos.at(9) == Approx(1e-3 * 10 / 11).epsilon(1e-15));
@@ -264,7 +264,7 @@ TEST_CASE("grad_norm is the same for any thread count", "[optim]") {
   CHECK(one == Approx(std::sqrt(300.0 * 1001)).epsilon(0.01));
 }
 
-TEST_CASE("the default decay rule: matrices decay; biases, norms and embeddings do not", "[optim]") {
+TEST_CASE("the default decay rule: matrices decay, biases, norms and embeddings do not", "[optim]") {
   const Tensor matrix = zeros({4, 4}), vector = zeros({4});
   CHECK(decay_matrices_not_embeddings("blocks.0.attn.q_proj.weight", matrix));
   CHECK(decay_matrices_not_embeddings("lm_head.weight", matrix));
