@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <bit>
+#include <charconv>
 #include <cstdio>
 #include <filesystem>
 
@@ -79,7 +80,10 @@ Checkpoint load_checkpoint(const std::string& path) {
   Checkpoint c;
   c.step = f.attr_int("step");
   c.tokens_seen = f.attr_int("tokens_seen");
-  c.best_val_loss = std::stod(f.attr_string("best_val_loss"));
+  const std::string best = f.attr_string("best_val_loss");
+  const auto [end, ec] = std::from_chars(best.data(), best.data() + best.size(), c.best_val_loss);
+  QKV_CHECK(ec == std::errc() && end == best.data() + best.size(),
+            "checkpoint: {}: best_val_loss is not a number: '{}'", path, best);
   c.config_toml = f.attr_string("config");
   for (const std::string& name : f.list("params")) c.params[name] = f.read("params/" + name);
   if (f.has("optim"))
