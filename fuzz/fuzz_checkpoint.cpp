@@ -104,8 +104,9 @@ void apply_edit(Parts& p, int op, std::string_view b) {
       }
       break;
     case 10: {  // an attribute dropped: root text, root int, or the tokenizer's
+      if (b.empty()) break;
       const size_t n = p.text_attrs.size() + p.int_attrs.size();
-      const size_t k = b.empty() ? 0 : static_cast<uint8_t>(b[0]);
+      const size_t k = static_cast<uint8_t>(b[0]);
       if (k % (n + 1) == n) p.tokenizer_kind.clear();  // written as no kind attribute
       else if (k % (n + 1) < p.text_attrs.size()) p.text_attrs.erase(nth(p.text_attrs, b));
       else if (!p.int_attrs.empty()) p.int_attrs.erase(nth(p.int_attrs, b));

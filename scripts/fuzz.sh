@@ -49,7 +49,7 @@ for t in "${targets[@]}"; do
     echo "fuzz: $t: FOUND A CRASH; from $out/$t/log:"
     grep -E -A 24 '^(fuzz: |==[0-9]+==ERROR|.*runtime error)' "$out/$t/log" | head -n 40 | sed 's/^/    /'
     for f in "$out/$t"/crash-* "$out/$t"/leak-* "$out/$t"/timeout-* "$out/$t"/oom-*; do
-      [[ -e $f ]] && echo "fuzz: reproduce with: build-asan/fuzz/fuzz_$t $f"
+      if [[ -e $f ]]; then echo "fuzz: reproduce with: build-asan/fuzz/fuzz_$t $f"; fi
     done
   fi
 done
