@@ -186,7 +186,7 @@ std::vector<Key> attention_keys() {
   out.push_back(bool_key("attention", "merged", [](RunConfig& c) -> auto& { return c.model.merged; }));
   for (const auto& [role, role_name] : EnumNames<AttentionRole>::table) {
     const std::string section = "attention." + std::string(role_name);
-    auto override_of = [role](const RunConfig& c) -> auto& { return const_cast<RunConfig&>(c).model.override_for(role); };
+    auto override_of = [role = role](const RunConfig& c) -> auto& { return const_cast<RunConfig&>(c).model.override_for(role); };
     nn::for_each_attention_key([&](const char* name, auto field) {
       Key k = attention_field_key(section, name, field, [override_of](RunConfig& c) -> auto& { return override_of(c).values; });
       k.set = [set = k.set, override_of, name = std::string(name)](RunConfig& c, const toml::node& v, const std::string& w) {

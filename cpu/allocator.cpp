@@ -88,10 +88,17 @@ void* allocate(std::size_t bytes) {
       if (cls < size && cls * 2 >= size) free_blocks(c, cls, blocks);
   }
   const std::size_t align = size >= kHugePage ? kHugePage : kAlign;
-  void* p = std::aligned_alloc(align, size);
+  // posix_memalign, not std::aligned_alloc: a class need not be a multiple of 2 MiB (5 MiB
+  // is one), and C11's aligned_alloc requires the size to be a multiple of the alignment
+  // (AddressSanitizer reports it). Freed with std::free all the same.
+  auto system_alloc = [&] {
+    void* q = nullptr;
+    return posix_memalign(&q, align, size) == 0 ? q : nullptr;
+  };
+  void* p = system_alloc();
   if (!p) {
     release_cached();
-    p = std::aligned_alloc(align, size);
+    p = system_alloc();
     if (!p) throw std::bad_alloc();
   }
   // Blocks of 2 MiB or more start on a 2 MiB boundary and ask for transparent huge pages

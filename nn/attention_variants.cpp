@@ -105,7 +105,7 @@ void apply_variant_override(ModelConfig& cfg, std::string_view assignment) {
     const auto [role, name] = split_attention_key(key.substr(10));
     AttentionOverride* override = role ? &cfg.override_for(*role) : nullptr;
     AttentionConfig& target = override ? override->values : cfg.attention;
-    for_each_attention_key([&](std::string_view field_name, auto field) {
+    for_each_attention_key([&, name = name](std::string_view field_name, auto field) {
       if (name != field_name) return;
       set_from_text(target.*field, value, key);
       if (override) override->keys.insert(std::string(name));

@@ -18,7 +18,7 @@ AttentionConfig ModelConfig::attention_for(AttentionRole role) const {
 std::string ModelConfig::first_override() const {
   std::string found;
   for (const auto& [role, role_name] : EnumNames<AttentionRole>::table)
-    for_each_attention_key([&](std::string_view name, auto) {
+    for_each_attention_key([&, role = role, role_name = role_name](std::string_view name, auto) {
       if (found.empty() && overrides[static_cast<size_t>(role)].keys.contains(name))
         found = "attention." + std::string(role_name) + "." + std::string(name);
     });

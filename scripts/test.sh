@@ -1,7 +1,17 @@
 #!/usr/bin/env bash
-# README's second command: set up, build, run the whole test suite.
+# README's second command: set up, build, run the whole test suite; then the same suite
+# under AddressSanitizer + UndefinedBehaviorSanitizer (scripts/sanitize.sh) and each fuzz
+# target for QKV_FUZZ_SECONDS seconds (scripts/fuzz.sh; 15 by default here, two targets
+# at a time). Every stage runs; the exit status is non-zero when any failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/build.sh
-ctest --test-dir build --output-on-failure -j"$(nproc)"
+failed=()
+ctest --test-dir build --output-on-failure -j"$(nproc)" || failed+=("test suite")
+scripts/sanitize.sh || failed+=("sanitizer suite (scripts/sanitize.sh)")
+scripts/fuzz.sh "${QKV_FUZZ_SECONDS:-15}" || failed+=("fuzzers (scripts/fuzz.sh)")
+if (( ${#failed[@]} > 0 )); then
+  printf 'test: FAILED: %s\n' "${failed[@]}"
+  exit 1
+fi
