@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-scripts/build.sh
+scripts/build.sh -DQKV_BUILD_BENCH=OFF
 failed=()
 ctest --test-dir build --output-on-failure -j"$(nproc)" || failed+=("test suite")
 # QKV_TEST_SANITIZERS=0 stops here (the sanitizer build is about half of this script's time).
