@@ -190,7 +190,7 @@ TEST_CASE("crafted checkpoints are one-line qkv::Errors naming the file, never a
   const uint8_t byte = 1;
   const std::vector<int32_t> ints(6, 1);
   const std::vector<int64_t> words{1, 2, 3, 4};
-  const std::vector<double> spares{0, 1, 2};
+  const std::vector<double> spares{0, 1, 2, 3};  // enough for the 4 float "words" below
   struct Case {
     std::string what;
     std::function<void(Hdf5Edit&)> edit;
