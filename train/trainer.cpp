@@ -94,6 +94,8 @@ class TrainingRun {
   // The mean loss of the micro-batches and their tokens; a NaN or inf loss stops the run.
   std::pair<double, int64_t> accumulate_gradients();
   [[noreturn]] void fail_on_loss(double value);
+  // "the last good checkpoint is DIR/ckpt-N.h5", or that none was written yet.
+  std::string last_good_checkpoint() const;
   void clipped_update();
   void count_step(int64_t tokens, double seconds, double mean_loss);
   std::string save(const std::string& path);
@@ -221,9 +223,14 @@ std::pair<double, int64_t> TrainingRun::accumulate_gradients() {
 
 void TrainingRun::fail_on_loss(double value) {
   tape().clear();
-  std::string last = newest_checkpoint(tc_.out);
-  fail("train: loss is {} at step {} (expected a finite number); {}", value, step_ + 1,
-       last.empty() ? "no checkpoint was written yet" : "the last good checkpoint is " + last);
+  fail("train: loss is {} at step {} (expected a finite number); {}", value, step_ + 1, last_good_checkpoint());
+}
+
+// Every checkpoint in the folder is finite and this run's (non-finite states are never
+// saved, and the folder is locked to one run), so the newest one is good to resume from.
+std::string TrainingRun::last_good_checkpoint() const {
+  const std::string last = newest_checkpoint(tc_.out);
+  return last.empty() ? "no checkpoint was written yet" : "the last good checkpoint is " + last;
 }
 
 void TrainingRun::clipped_update() {
@@ -303,12 +310,10 @@ std::string TrainingRun::save(const std::string& path) {
   c.rng["data"] = data_gen_.state();
   c.rng["dropout"] = task_->dropout_generator().state();
   const std::string bad = first_non_finite(c);
-  if (!bad.empty()) {
-    const std::string last = newest_checkpoint(tc_.out);
+  if (!bad.empty())
     fail("train: {} is not finite after step {} (expected finite values; the run diverged, try a lower optim.lr or "
          "optim.grad_clip); nothing saved; {}",
-         bad, step_, last.empty() ? "no checkpoint was written yet" : "the last good checkpoint is " + last);
-  }
+         bad, step_, last_good_checkpoint());
   save_checkpoint(path, c);
   return path;
 }
