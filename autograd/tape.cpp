@@ -6,11 +6,15 @@ namespace qkv {
 namespace {
 thread_local Tape t_tape;
 thread_local bool t_grad_enabled = true;
+thread_local BackwardObserver* t_observer = nullptr;
 }  // namespace
 
 Tape& tape() { return t_tape; }
 bool grad_enabled() { return t_grad_enabled; }
 void set_grad_enabled(bool on) { t_grad_enabled = on; }
+
+void set_backward_observer(BackwardObserver* observer) { t_observer = observer; }
+BackwardObserver* backward_observer() { return t_observer; }
 
 void Tape::clear() {
   entries_.clear();

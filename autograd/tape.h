@@ -59,6 +59,19 @@ bool any_requires_grad(const Ts&... ts) {
 }
 bool any_requires_grad(const std::vector<Tensor>& ts);
 
+// Watches a backward pass on this thread: told whenever a leaf's gradient has received a
+// contribution, and after each tape entry has run. A data-parallel reducer uses it to start
+// averaging the gradients that backward has finished while the rest of backward runs.
+class BackwardObserver {
+ public:
+  virtual ~BackwardObserver() = default;
+  virtual void leaf_gradient(TensorImpl* leaf) = 0;
+  virtual void entry_done() = 0;
+};
+// nullptr: none (the default). The observer must outlive its installation.
+void set_backward_observer(BackwardObserver* observer);
+BackwardObserver* backward_observer();
+
 // Marks `out` as produced by op and appends its backward to the tape.
 void record(const char* op, Tensor& out, BackwardFn backward);
 

@@ -121,6 +121,7 @@ void Tensor::backward(const Tensor& grad_output) const {
       profile::charge_tape();
       e.backward(go);
       profile::charge_backward(e.family, e.op);
+      if (BackwardObserver* o = backward_observer()) o->entry_done();
       if (!out->retains_grad) {
         out->grad.reset();
         out->grad_owned = false;

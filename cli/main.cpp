@@ -2,6 +2,7 @@
 #include <fmt/core.h>
 
 #include <CLI/CLI.hpp>
+#include <cstdio>
 #include <exception>
 #include <vector>
 
@@ -9,6 +10,8 @@
 #include "cli/commands.h"
 #include "cli/parse_error.h"
 #include "cpu/parallel.h"
+#include "dist/agree.h"
+#include "dist/communicator.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"qkv: train, sample, translate and gradient-check small transformers on the CPU"};
@@ -36,9 +39,24 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
-    if (threads > 0) qkv::set_num_threads(threads);
-    for (auto& [sub, run] : commands)
-      if (sub->parsed()) return run();
+    qkv::dist::Session mpi(argc, argv);  // a rank of an mpirun/srun job, or one process alone
+    try {
+      if (threads > 0) qkv::set_num_threads(threads);
+      for (auto& [sub, run] : commands)
+        if (sub->parsed()) return run();
+    } catch (const qkv::dist::AgreedError& e) {
+      // Every rank stopped here with the same message: rank 0 says it once.
+      if (qkv::dist::Communicator::world().is_root()) fmt::print(stderr, "qkv: error: {}\n", e.what());
+      return 2;
+    } catch (const std::exception& e) {
+      // On one rank only: the others would wait for it, so the job stops.
+      const qkv::dist::Communicator& world = qkv::dist::Communicator::world();
+      if (world.size() == 1) throw;
+      fmt::print(stderr, "qkv: error: rank {}: {}\n", world.rank(), e.what());
+      std::fflush(stderr);
+      qkv::dist::abort_job(2);
+      return 2;
+    }
   } catch (const std::exception& e) {
     // A qkv::Error, or a library's exception (std::bad_alloc, std::filesystem_error, ...):
     // one line and exit 2 either way, never an abort.

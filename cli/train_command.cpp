@@ -2,6 +2,7 @@
 #include <fmt/core.h>
 
 #include "cli/bounds.h"
+#include "dist/communicator.h"
 #include "cli/commands.h"
 #include "train/trainer.h"
 
@@ -48,9 +49,14 @@ Runner add_train_command(CLI::App& app) {
     opt.progress = !args->quiet;
     opt.profile = args->profile;
     TrainResult r = train(opt);
+    if (!dist::Communicator::world().is_root()) return r.interrupted ? 130 : 0;  // rank 0 reports
     if (!r.profile.empty()) fmt::print("{}", r.profile);
-    fmt::print("done: step {}, train loss {:.4f}, val loss {:.4f} (best {:.4f}), {:.0f} tokens/s, {:.1f} s; checkpoint {}\n",
-               r.steps, r.last_train_loss, r.last_val_loss, r.best_val_loss, r.tokens_per_s, r.wall_s,
+    const std::string ranks =
+        r.ranks == 1 ? ""
+                     : fmt::format(", {} ranks (allreduce wait {:.1f}% of training time)", r.ranks,
+                                   r.train_s > 0 ? 100 * r.allreduce_wait_s / r.train_s : 0.0);
+    fmt::print("done: step {}, train loss {:.4f}, val loss {:.4f} (best {:.4f}), {:.0f} tokens/s{}, {:.1f} s; checkpoint {}\n",
+               r.steps, r.last_train_loss, r.last_val_loss, r.best_val_loss, r.tokens_per_s, ranks, r.wall_s,
                r.last_checkpoint);
     return r.interrupted ? 130 : 0;
   };

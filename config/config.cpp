@@ -238,6 +238,9 @@ std::vector<Key> train_and_optim_keys() {
       int_key("train", "seed", [](RunConfig& c) -> auto& { return c.train.seed; }),
       int_key("train", "threads", [](RunConfig& c) -> auto& { return c.train.threads; },
               between(0, kMaxThreads, "0: all cores")),
+      int_key("train", "bucket_mb", [](RunConfig& c) -> auto& { return c.train.bucket_mb; }, between(1, 1024)),
+      int_key("train", "replica_check_interval", [](RunConfig& c) -> auto& { return c.train.replica_check_interval; },
+              at_least(1)),
       string_key("train", "out", [](RunConfig& c) -> auto& { return c.train.out; }, "a folder for the checkpoints"),
 
       enum_key<OptimizerKind>("optim", "name", [](RunConfig& c) -> auto& { return c.optim.name; }),

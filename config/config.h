@@ -29,7 +29,12 @@ struct TrainConfig {
   int64_t checkpoint_interval = 500;
   int64_t keep_checkpoints = 2;  // the last K step checkpoints (best.h5 is kept too)
   int64_t seed = 1337;
-  int64_t threads = 0;  // 0: all cores (or OMP_NUM_THREADS)
+  int64_t threads = 0;  // 0: all cores (or OMP_NUM_THREADS); per rank under mpirun
+  // Data-parallel runs (mpirun): gradients are averaged in buckets of this many MiB, each
+  // started as soon as backward has finished its gradients; the ranks compare a checksum
+  // of their parameters every replica_check_interval steps.
+  int64_t bucket_mb = 4;
+  int64_t replica_check_interval = 100;
   std::string out = "out";
 };
 

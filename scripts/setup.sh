@@ -9,6 +9,7 @@ packages=(
   libfmt-dev catch2 libcli11-dev libhdf5-dev zlib1g-dev libtomlplusplus-dev libsentencepiece-dev
   libsword-utils sword-text-kjv sword-text-web sword-text-sparv   # the Bible corpora (qkv data)
   gnuplot-nox              # loss-curve PNGs
+  libopenmpi-dev openmpi-bin   # mpirun: data-parallel train, distributed ablate
   clang-14 libclang-rt-14-dev libomp-14-dev   # the sanitizer and fuzz build (scripts/build_asan.sh)
 )
 

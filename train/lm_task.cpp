@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "base/profile.h"
+#include "autograd/ops/binary.h"
 #include "autograd/tape.h"
 #include "data/batcher.h"
 #include "data/corpus.h"
@@ -29,25 +30,39 @@ class LMTask : public TrainingTask {
   nn::Module& model() override { return *model_; }
   Generator& dropout_generator() override { return model_->dropout_generator(); }
 
-  MicroBatch train_loss(Generator& data_gen) override {
+  MicroBatch train_loss(Generator& data_gen, const RankShare& share) override {
     data::LMBatch batch;
     {
       profile::Scope data(profile::Family::other);  // drawing the batch
       batch = train_->next(data_gen);
     }
-    return {model_->loss(batch.x, batch.y), batch.x.numel()};
+    const int64_t B = batch.x.size(0);
+    const BatchSlice rows = share.rows_of(B);
+    if (rows.rows == B) return {model_->loss(batch.x, batch.y), batch.x.numel()};
+    BatchSliceScope keyed(rows);  // dropout masks keyed by the global row
+    const Tensor loss = model_->loss(take_rows(batch.x, rows), take_rows(batch.y, rows));
+    return {loss * (static_cast<double>(rows.rows) / static_cast<double>(B)), batch.x.numel()};
   }
 
-  double validation_loss(int64_t iters, uint64_t seed) override {
-    return evaluate_in_eval_mode(*model_, [&] {
+  // Weighted by the rows' share of each batch: with one rank, the mean of the batch means.
+  ValidationSums validation_sums(int64_t iters, uint64_t seed, const RankShare& share) override {
+    ValidationSums sums;
+    evaluate_in_eval_mode(*model_, [&] {
       Generator gen(seed);
-      double sum = 0;
       for (int64_t i = 0; i < iters; ++i) {
         data::LMBatch b = val_->next(gen);
-        sum += model_->loss(b.x, b.y).item();
+        const int64_t B = b.x.size(0);
+        const BatchSlice rows = share.rows_of(B);
+        if (rows.rows == 0) continue;
+        const double loss = rows.rows == B ? model_->loss(b.x, b.y).item()
+                                           : model_->loss(take_rows(b.x, rows), take_rows(b.y, rows)).item();
+        const double weight = static_cast<double>(rows.rows) / static_cast<double>(B);
+        sums.loss_sum += loss * weight;
+        sums.weight += weight;
       }
-      return sum / static_cast<double>(iters);
+      return 0.0;
     });
+    return sums;
   }
 
   std::string describe() const override {

@@ -16,12 +16,13 @@ std::string format_duration(double s) {
   return fmt::format("{}s", t);
 }
 
-Progress::Progress(bool on) : on_(on), tty_(isatty(STDOUT_FILENO)) {}
+Progress::Progress(bool on, bool rewrite) : on_(on), tty_(rewrite && isatty(STDOUT_FILENO)) {}
 
-void Progress::step(int64_t step, int64_t total, double loss, double lr, double tok_s, double eta_s, bool log_line) {
+void Progress::step(int64_t step, int64_t total, double loss, double lr, double tok_s, double eta_s, bool log_line,
+                    const std::string& extra) {
   if (!on_) return;
   std::string line = fmt::format("step {}/{} | loss {:.4f} | lr {:.2e} | {:.0f} tok/s | ETA {}", step, total, loss,
-                                 lr, tok_s, format_duration(eta_s));
+                                 lr, tok_s, format_duration(eta_s)) + extra;
   if (tty_) {
     fmt::print("\r{:<90}", line);
     std::fflush(stdout);

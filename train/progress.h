@@ -11,8 +11,11 @@ std::string format_duration(double seconds);
 
 class Progress {
  public:
-  explicit Progress(bool on);
-  void step(int64_t step, int64_t total, double loss, double lr, double tok_s, double eta_s, bool log_line);
+  // rewrite: rewrite the line in place when stdout is a terminal.
+  explicit Progress(bool on, bool rewrite = true);
+  // `extra` ends the line (the data-parallel part: ranks and allreduce wait).
+  void step(int64_t step, int64_t total, double loss, double lr, double tok_s, double eta_s, bool log_line,
+            const std::string& extra = "");
   void message(const std::string& text);
 
  private:

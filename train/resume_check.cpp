@@ -7,11 +7,12 @@ namespace qkv {
 namespace {
 
 // Keys a resumed run may set anew: how long and how loud it runs, and the learning-rate
-// schedule and optimizer numbers (continuing with a lower lr is a common, sound move).
+// schedule and optimizer numbers, and how a data-parallel run communicates (continuing with a lower lr is a common, sound move).
 bool may_change_on_resume(const std::string& key) {
   static const char* const kFree[] = {"train.max_iters",      "train.eval_interval",       "train.eval_iters",
                                       "train.log_interval",   "train.checkpoint_interval", "train.keep_checkpoints",
-                                      "train.threads",        "train.out"};
+                                      "train.threads",        "train.out",                 "train.bucket_mb",
+                                      "train.replica_check_interval"};
   for (const char* k : kFree)
     if (key == k) return true;
   return key.starts_with("optim.") && key != "optim.name";

@@ -15,6 +15,9 @@
 #include "config/memory_budget.h"
 #include "cpu/parallel.h"
 #include "data/corpus.h"
+#include "dist/agree.h"
+#include "dist/fingerprint.h"
+#include "dist/gradient_reducer.h"
 #include "io/checkpoint.h"
 #include "io/checkpoint_files.h"
 #include "io/plot.h"
@@ -60,8 +63,16 @@ RunConfig prepare_config(const RunConfig& config) {
 // train() reads as, in that order.
 class TrainingRun {
  public:
-  explicit TrainingRun(const TrainOptions& options)
-      : options_(options), started_(Clock::now()), cfg_(prepare_config(options.config)), progress_(options.progress) {}
+  TrainingRun(const TrainOptions& options, dist::Communicator& comm)
+      : options_(options),
+        comm_(comm),
+        started_(Clock::now()),
+        cfg_(prepare_config(options.config)),
+        // Under a launcher the output goes through pipes to a log: plain lines, no rewriting.
+        progress_(options.progress && comm.is_root(), !dist::launched_by_mpi()) {}
+
+  // Data parallelism: the global batch must split evenly over the ranks.
+  void check_batch_splits() const;
 
   // Without --resume or --overwrite, a folder that already holds a run is refused.
   void refuse_existing_run() const;
@@ -70,8 +81,13 @@ class TrainingRun {
   // Data, tokenizer and model (the tokenizer is the checkpoint's when resuming).
   void build_task();
   void build_optimizer_and_schedule();
+  // The gradient allreduce, with more than one rank.
+  void build_reducer();
   // Parameters, optimizer state, generators, step and best loss from the checkpoint.
   void restore_from_checkpoint();
+  // Every rank holds the same parameters and tokenizer (collective; before the first step,
+  // and every train.replica_check_interval steps after).
+  void check_replicas_agree(const char* when);
   // Only now, with everything validated and built, is the folder touched: locked (created
   // if missing), checked again under the lock, cleared for --overwrite; metrics.csv opened.
   void claim_output_folder();
@@ -79,6 +95,9 @@ class TrainingRun {
   void start_profile();
 
   bool finished() const { return step_ >= cfg_.train.max_iters; }
+  // Ctrl-C seen on any rank (all ranks stop at the same step boundary).
+  bool stop_requested();
+  void check_replicas_if_due();
   // Gradients of grad_accum micro-batches, clipped, applied; returns the step's lr.
   double optimizer_step();
   // The validation loss when this step evaluates (best.h5 saved when it improves).
@@ -94,6 +113,7 @@ class TrainingRun {
   // The mean loss of the micro-batches and their tokens; a NaN or inf loss stops the run.
   std::pair<double, int64_t> accumulate_gradients();
   [[noreturn]] void fail_on_loss(double value);
+  bool root() const { return comm_.is_root(); }
   // "the last good checkpoint is DIR/ckpt-N.h5", or that none was written yet.
   std::string last_good_checkpoint() const;
   void clipped_update();
@@ -102,6 +122,9 @@ class TrainingRun {
   void save_step_checkpoint();
 
   const TrainOptions& options_;
+  dist::Communicator& comm_;
+  const RankShare share_{comm_.rank(), comm_.size()};
+  std::unique_ptr<dist::GradientReducer> reducer_;
   std::string resumed_path_;
   const Clock::time_point started_;
   const RunConfig cfg_;
@@ -119,9 +142,17 @@ class TrainingRun {
   TrainResult result_;
   int64_t step_ = 0, tokens_seen_ = 0;
   // Speed: training time only (evaluation excluded); the window is since the last log row.
-  double train_seconds_ = 0, window_seconds_ = 0;
+  double train_seconds_ = 0, window_seconds_ = 0, wait_seconds_ = 0, window_wait_seconds_ = 0;
   int64_t window_tokens_ = 0, steps_this_run_ = 0, tokens_this_run_ = 0;
 };
+
+void TrainingRun::check_batch_splits() const {
+  if (comm_.size() == 1) return;
+  QKV_CHECK(tc_.batch_size % comm_.size() == 0,
+            "train: train.batch_size {} does not split over {} ranks (expected a multiple of {}: the batch is the "
+            "global batch, each rank takes an equal share; use train.grad_accum for a larger one)",
+            tc_.batch_size, comm_.size(), comm_.size());
+}
 
 void TrainingRun::refuse_existing_run() const {
   if (options_.resume || options_.overwrite) return;
@@ -153,6 +184,45 @@ void TrainingRun::build_optimizer_and_schedule() {
   schedule_ = optim::make_schedule(oc.schedule, oc.lr, oc.min_lr, oc.warmup_iters, oc.lr_decay_iters);
 }
 
+void TrainingRun::build_reducer() {
+  if (comm_.size() == 1) return;
+  std::vector<Tensor> params;
+  std::vector<std::string> names;
+  for (auto& [name, t] : task_->model().named_parameters()) {
+    names.push_back(name);
+    params.push_back(t);
+  }
+  reducer_ = std::make_unique<dist::GradientReducer>(comm_, std::move(params), std::move(names),
+                                                     tc_.bucket_mb << 20);
+}
+
+void TrainingRun::check_replicas_agree(const char* when) {
+  if (comm_.size() == 1) return;
+  std::vector<Tensor> params;
+  for (auto& [name, t] : task_->model().named_parameters()) params.push_back(t);
+  const std::string tokenizer = task_->tokenizer().serialize();
+  const uint64_t mine = (uint64_t{dist::checksum(params)} << 32) | dist::crc32_of(tokenizer.data(), tokenizer.size());
+  const std::vector<uint64_t> all = comm_.gather(mine);
+  for (size_t r = 1; r < all.size(); ++r)
+    if (all[r] != all[0])
+      dist::fail_everywhere(comm_,
+                            "train: rank {}'s {} differ from rank 0's {} (expected every rank to hold the same "
+                            "model); stopped; {}",
+                            r, (all[r] >> 32) != (all[0] >> 32) ? "parameters" : "tokenizer", when,
+                            last_good_checkpoint());
+}
+
+void TrainingRun::check_replicas_if_due() {
+  if (comm_.size() > 1 && step_ % tc_.replica_check_interval == 0)
+    check_replicas_agree(fmt::format("after step {}", step_).c_str());
+}
+
+bool TrainingRun::stop_requested() {
+  int64_t stop = g_stop;
+  comm_.max(&stop, 1);
+  return stop != 0;
+}
+
 void TrainingRun::restore_from_checkpoint() {
   if (!resumed_) return;
   try {
@@ -170,6 +240,7 @@ void TrainingRun::restore_from_checkpoint() {
 }
 
 void TrainingRun::claim_output_folder() {
+  if (!root()) return;  // rank 0 alone writes the run's files
   lock_ = std::make_unique<RunFolderLock>(tc_.out);
   // Another process may have written here since the first look.
   refuse_existing_run();
@@ -186,8 +257,15 @@ void TrainingRun::claim_output_folder() {
 }
 
 void TrainingRun::announce() {
-  progress_.message(fmt::format("qkv train: {} parameters, {}, {} threads", task_->model().num_parameters(),
-                                task_->describe(), num_threads()));
+  const std::string ranks =
+      comm_.size() == 1 ? "" : fmt::format("{} ranks x ", comm_.size());
+  progress_.message(fmt::format("qkv train: {} parameters, {}, {}{} threads", task_->model().num_parameters(),
+                                task_->describe(), ranks, num_threads()));
+  if (reducer_)
+    progress_.message(fmt::format("data parallel: batch {} = {} ranks x {} rows; gradients averaged in {} buckets of "
+                                  "up to {} MiB",
+                                  tc_.batch_size, comm_.size(), tc_.batch_size / comm_.size(),
+                                  reducer_->bucket_count(), tc_.bucket_mb));
 }
 
 void TrainingRun::start_profile() {
@@ -211,19 +289,34 @@ std::pair<double, int64_t> TrainingRun::accumulate_gradients() {
   double loss_sum = 0;
   int64_t step_tokens = 0;
   for (int64_t micro = 0; micro < tc_.grad_accum; ++micro) {
-    auto [loss, tokens] = task_->train_loss(data_gen_);
+    auto [loss, tokens] = task_->train_loss(data_gen_, share_);
     step_tokens += tokens;
     double value = loss.item();
-    if (!std::isfinite(value)) fail_on_loss(value);
+    // With several ranks a local value is a share of the loss: checked once summed, below.
+    if (!reducer_ && !std::isfinite(value)) fail_on_loss(value);
     loss_sum += value;
+    // The last micro-batch's backward completes the gradients: the reducer averages them
+    // over the ranks while it runs.
+    const bool last = micro + 1 == tc_.grad_accum;
+    if (reducer_ && last) reducer_->begin();
     (tc_.grad_accum > 1 ? loss * (1.0 / static_cast<double>(tc_.grad_accum)) : loss).backward();
+    if (reducer_ && last) {
+      reducer_->end();
+      wait_seconds_ += reducer_->exposed_seconds();
+      window_wait_seconds_ += reducer_->exposed_seconds();
+    }
+  }
+  if (reducer_) {
+    comm_.sum(&loss_sum, 1);  // the ranks' shares: the global batch's mean
+    if (!std::isfinite(loss_sum)) fail_on_loss(loss_sum);
   }
   return {loss_sum / static_cast<double>(tc_.grad_accum), step_tokens};
 }
 
 void TrainingRun::fail_on_loss(double value) {
   tape().clear();
-  fail("train: loss is {} at step {} (expected a finite number); {}", value, step_ + 1, last_good_checkpoint());
+  dist::fail_everywhere(comm_, "train: loss is {} at step {} (expected a finite number); {}", value, step_ + 1,
+                        last_good_checkpoint());
 }
 
 // Every checkpoint in the folder is finite and this run's (non-finite states are never
@@ -253,7 +346,10 @@ void TrainingRun::count_step(int64_t tokens, double seconds, double mean_loss) {
 
 std::optional<double> TrainingRun::evaluate_if_due() {
   if (step_ % tc_.eval_interval != 0 && step_ != tc_.max_iters) return std::nullopt;
-  const double val = task_->validation_loss(tc_.eval_iters, eval_seed_);
+  const TrainingTask::ValidationSums sums = task_->validation_sums(tc_.eval_iters, eval_seed_, share_);
+  double total[2] = {sums.loss_sum, sums.weight};
+  comm_.sum(total, 2);
+  const double val = total[0] / total[1];
   result_.last_val_loss = val;
   if (val < result_.best_val_loss) {
     result_.best_val_loss = val;
@@ -266,10 +362,15 @@ void TrainingRun::log(double lr, std::optional<double> val) {
   const double tok_s = window_seconds_ > 0 ? static_cast<double>(window_tokens_) / window_seconds_ : 0;
   const double eta = static_cast<double>(tc_.max_iters - step_) * train_seconds_ / static_cast<double>(steps_this_run_);
   const bool log_now = step_ % tc_.log_interval == 0 || val || step_ == tc_.max_iters;
-  progress_.step(step_, tc_.max_iters, result_.last_train_loss, lr, tok_s, eta, log_now);
+  const std::string ranks =
+      reducer_ ? fmt::format(" | {} ranks, allreduce wait {:.0f}%", comm_.size(),
+                             window_seconds_ > 0 ? 100 * window_wait_seconds_ / window_seconds_ : 0.0)
+               : "";
+  progress_.step(step_, tc_.max_iters, result_.last_train_loss, lr, tok_s, eta, log_now, ranks);
+  if (log_now && root()) metrics_->row(step_, result_.last_train_loss, val, lr, tok_s, seconds_since(started_));
   if (log_now) {
-    metrics_->row(step_, result_.last_train_loss, val, lr, tok_s, seconds_since(started_));
     window_seconds_ = 0;
+    window_wait_seconds_ = 0;
     window_tokens_ = 0;
   }
   if (val)
@@ -290,11 +391,12 @@ void TrainingRun::save_interrupted() {
 // ckpt-NNNNNN.h5, then all but the newest keep_checkpoints of them removed.
 void TrainingRun::save_step_checkpoint() {
   result_.last_checkpoint = save(checkpoint_path(tc_.out, step_));
-  prune_checkpoints(tc_.out, tc_.keep_checkpoints);
+  if (root()) prune_checkpoints(tc_.out, tc_.keep_checkpoints);
 }
 
 // A step whose update left a non-finite parameter or optimizer state stops the run
 // without saving: a checkpoint is only ever written finite, so the newest one is good.
+// Every rank checks (they hold the same state, so they stop together); rank 0 writes.
 std::string TrainingRun::save(const std::string& path) {
   const data::Tokenizer& tokenizer = task_->tokenizer();
   Checkpoint c;
@@ -311,10 +413,10 @@ std::string TrainingRun::save(const std::string& path) {
   c.rng["dropout"] = task_->dropout_generator().state();
   const std::string bad = first_non_finite(c);
   if (!bad.empty())
-    fail("train: {} is not finite after step {} (expected finite values; the run diverged, try a lower optim.lr or "
+    dist::fail_everywhere(comm_, "train: {} is not finite after step {} (expected finite values; the run diverged, try a lower optim.lr or "
          "optim.grad_clip); nothing saved; {}",
          bad, step_, last_good_checkpoint());
-  save_checkpoint(path, c);
+  if (root()) save_checkpoint(path, c);
   return path;
 }
 
@@ -326,10 +428,35 @@ TrainResult TrainingRun::finish() {
   result_.steps = step_;
   result_.wall_s = seconds_since(started_);
   result_.tokens_per_s = train_seconds_ > 0 ? static_cast<double>(tokens_this_run_) / train_seconds_ : 0;
+  result_.train_s = train_seconds_;
+  result_.ranks = comm_.size();
+  result_.allreduce_wait_s = wait_seconds_;
+  if (!root()) return result_;
   const std::string plot = (fs::path(tc_.out) / "loss.png").string();
   if (plot_loss_curves({{"run", metrics_->path()}}, plot, tc_.out))
     progress_.message(fmt::format("loss curves: {}", plot));
   return result_;
+}
+
+// The ranks of one run must run the same program on the same config with the same flags:
+// rank 0's are sent to every rank, and a rank that differs names the first difference.
+void check_same_run_everywhere(dist::Communicator& comm, const TrainOptions& options) {
+  if (comm.size() == 1) return;
+  const std::string flags = fmt::format("binary crc32 {:08x}, --resume {}, --overwrite {}", dist::binary_checksum(),
+                                        options.resume, options.overwrite);
+  std::string root_flags = flags, root_config = to_toml(options.config);
+  comm.broadcast(root_flags);
+  comm.broadcast(root_config);
+  dist::agree(comm, [&] {
+    const std::vector<KeyDifference> diff = differing_keys(options.config, parse_config(root_config, "rank 0's config"));
+    if (!diff.empty())
+      fail("train: this rank's config differs from rank 0's: {} is {} here and {} on rank 0 (expected every rank to "
+           "run the same config)",
+           diff.front().key, diff.front().a, diff.front().b);
+    QKV_CHECK(flags == root_flags,
+              "train: this rank runs another program or other flags than rank 0 ({} here, {} on rank 0)", flags,
+              root_flags);
+  });
 }
 
 }  // namespace
@@ -337,30 +464,41 @@ TrainResult TrainingRun::finish() {
 void request_stop() { g_stop = 1; }
 
 TrainResult train(const TrainOptions& options) {
-  TrainingRun run(options);  // the config validated, its threads set
+  dist::Communicator& comm = options.comm ? *options.comm : dist::Communicator::world();
   g_stop = 0;
-  run.refuse_existing_run();
-  run.open_checkpoint_to_resume();
-  run.build_task();
-  run.build_optimizer_and_schedule();
-  run.restore_from_checkpoint();
-  run.claim_output_folder();
-  run.announce();
+  check_same_run_everywhere(comm, options);
+  // Everything that can be refused is checked, built and loaded on every rank before
+  // rank 0 touches the output folder; a refusal on any rank stops all of them.
+  std::unique_ptr<TrainingRun> run;
+  dist::agree(comm, [&] {
+    run = std::make_unique<TrainingRun>(options, comm);  // the config validated, its threads set
+    run->check_batch_splits();
+    run->refuse_existing_run();
+    run->open_checkpoint_to_resume();
+    run->build_task();
+    run->build_optimizer_and_schedule();
+    run->restore_from_checkpoint();
+    run->build_reducer();
+  });
+  run->check_replicas_agree("at the start");
+  dist::agree(comm, [&] { run->claim_output_folder(); });
+  run->announce();
   SigintScope sigint;
-  run.start_profile();
+  run->start_profile();
   bool interrupted = false;
-  while (!run.finished()) {
-    if (g_stop) {
+  while (!run->finished()) {
+    if (run->stop_requested()) {
       interrupted = true;
       break;
     }
-    const double lr = run.optimizer_step();
-    const std::optional<double> val = run.evaluate_if_due();
-    run.log(lr, val);
-    run.checkpoint_if_due();
+    const double lr = run->optimizer_step();
+    const std::optional<double> val = run->evaluate_if_due();
+    run->log(lr, val);
+    run->check_replicas_if_due();
+    run->checkpoint_if_due();
   }
-  if (interrupted) run.save_interrupted();
-  return run.finish();
+  if (interrupted) run->save_interrupted();
+  return run->finish();
 }
 
 }  // namespace qkv

@@ -1,12 +1,13 @@
 // The training loop: batches -> forward -> loss -> backward -> clip -> optimizer step,
 // with periodic evaluation, a progress line, metrics.csv, checkpoints (the last K and
-// the best), exact resume, Ctrl-C that saves and stops, and a NaN/inf loss that stops
+// the best), exact resume, data parallelism over MPI ranks (rank 0 writes), Ctrl-C that saves and stops, and a NaN/inf loss that stops
 // with an error naming the step.
 #pragma once
 #include <limits>
 #include <string>
 
 #include "config/config.h"
+#include "dist/communicator.h"
 
 namespace qkv {
 
@@ -19,6 +20,9 @@ struct TrainOptions {
   // Start over in an output folder that holds a run: its run files are deleted (once the
   // config is validated and the model built). Without it (or resume) such a folder is refused.
   bool overwrite = false;
+  // The ranks that train this run together, data-parallel (docs/design.md section 8);
+  // null: every rank of the job (Communicator::world(), one rank without mpirun).
+  dist::Communicator* comm = nullptr;
 };
 
 struct TrainResult {
@@ -31,6 +35,9 @@ struct TrainResult {
   std::string last_checkpoint;
   bool interrupted = false;  // stopped by Ctrl-C (SIGINT) or request_stop()
   std::string profile;       // with TrainOptions::profile: the per-family table
+  double train_s = 0;       // this invocation's training time (evaluation excluded)
+  int ranks = 1;
+  double allreduce_wait_s = 0;  // the gradient allreduce time backward did not hide
 };
 
 TrainResult train(const TrainOptions& options);

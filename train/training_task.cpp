@@ -1,8 +1,18 @@
 #include "train/training_task.h"
 
 #include "autograd/tape.h"
+#include "autograd/views.h"
 
 namespace qkv {
+
+BatchSlice RankShare::rows_of(int64_t rows) const {
+  const int64_t first = rank * rows / ranks, end = (rank + 1) * rows / ranks;
+  return {first, end - first};
+}
+
+Tensor take_rows(const Tensor& t, const BatchSlice& rows) {
+  return slice(t, 0, rows.first_row, rows.first_row + rows.rows).contiguous();
+}
 
 double evaluate_in_eval_mode(nn::Module& model, const std::function<double()>& evaluate) {
   NoGradGuard no_grad;

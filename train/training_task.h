@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "base/batch_slice.h"
 #include "base/generator.h"
 #include "autograd/tensor.h"
 #include "data/tokenizer.h"
@@ -16,6 +17,16 @@
 #include "config/config.h"
 
 namespace qkv {
+
+// Which rows of every batch this process computes: rank r of n takes rows
+// [r * rows / n, (r + 1) * rows / n) of a batch of `rows` rows (docs/design.md section 8).
+struct RankShare {
+  int rank = 0, ranks = 1;
+  BatchSlice rows_of(int64_t rows) const;
+};
+
+// Rows [first_row, first_row + rows) of a batch-first tensor, contiguous.
+Tensor take_rows(const Tensor& t, const BatchSlice& rows);
 
 class TrainingTask {
  public:
@@ -26,13 +37,22 @@ class TrainingTask {
 
   struct MicroBatch {
     Tensor loss;         // scalar, recorded on the tape
-    int64_t tokens = 0;  // the tokens it trained on (tokens/s counts these)
+    int64_t tokens = 0;  // the tokens the whole batch trained on (tokens/s counts these)
   };
-  // The loss of one training micro-batch drawn with `data_gen`.
-  virtual MicroBatch train_loss(Generator& data_gen) = 0;
-  // Mean loss over `iters` validation batches drawn from a generator seeded with `seed`:
-  // the same batches at every evaluation. Runs in eval mode, without recording.
-  virtual double validation_loss(int64_t iters, uint64_t seed) = 0;
+  // The loss of this rank's rows of one training micro-batch drawn with `data_gen` (every
+  // rank draws the same global batch). Weighted by the rows' share of the batch, so that
+  // the ranks' losses, and their gradients, sum to the batch's mean: with one rank, the
+  // plain mean loss of the batch.
+  virtual MicroBatch train_loss(Generator& data_gen, const RankShare& share) = 0;
+
+  // The validation loss is loss_sum / weight once both are summed over the ranks.
+  struct ValidationSums {
+    double loss_sum = 0, weight = 0;
+  };
+  // Over `iters` validation batches drawn from a generator seeded with `seed`: the same
+  // batches at every evaluation, whatever the number of ranks; this rank's rows of each.
+  // Runs in eval mode, without recording.
+  virtual ValidationSums validation_sums(int64_t iters, uint64_t seed, const RankShare& share) = 0;
   // The data part of the trainer's opening line: corpus, split sizes, vocabulary.
   virtual std::string describe() const = 0;
 

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "base/profile.h"
+#include "autograd/ops/binary.h"
 #include "autograd/tape.h"
 #include "data/pair_batcher.h"
 #include "data/parallel_corpus.h"
@@ -34,27 +35,40 @@ class TranslationTask : public TrainingTask {
   nn::Module& model() override { return *model_; }
   Generator& dropout_generator() override { return model_->dropout_generator(); }
 
-  MicroBatch train_loss(Generator& data_gen) override {
+  MicroBatch train_loss(Generator& data_gen, const RankShare& share) override {
     data::PairBatch batch;
     {
       profile::Scope data(profile::Family::other);  // drawing the batch
       batch = train_->next(data_gen);
     }
-    return {model_->loss(batch.src, batch.tgt_in, batch.tgt_out, kLabelSmoothing), batch.target_tokens};
+    const int64_t B = batch.src.size(0);
+    const BatchSlice rows = share.rows_of(B);
+    if (rows.rows == B)
+      return {model_->loss(batch.src, batch.tgt_in, batch.tgt_out, kLabelSmoothing), batch.target_tokens};
+    // The rows keep the whole batch's padding, so dropout sees the shapes one process sees.
+    const data::PairBatch mine = rows_of(batch, rows);
+    BatchSliceScope keyed(rows);
+    const Tensor loss = model_->loss(mine.src, mine.tgt_in, mine.tgt_out, kLabelSmoothing);
+    return {loss * (static_cast<double>(mine.target_tokens) / static_cast<double>(batch.target_tokens)),
+            batch.target_tokens};
   }
 
-  double validation_loss(int64_t iters, uint64_t seed) override {
-    return evaluate_in_eval_mode(*model_, [&] {
+  // The loss per target token: summed over the batches' tokens, divided by their number.
+  ValidationSums validation_sums(int64_t iters, uint64_t seed, const RankShare& share) override {
+    ValidationSums sums;
+    evaluate_in_eval_mode(*model_, [&] {
       Generator gen(seed);
-      double sum = 0;
-      int64_t tokens = 0;
       for (int64_t i = 0; i < iters; ++i) {
         data::PairBatch b = val_->next(gen);
-        sum += model_->loss(b.src, b.tgt_in, b.tgt_out, 0.0).item() * static_cast<double>(b.target_tokens);
-        tokens += b.target_tokens;
+        const BatchSlice rows = share.rows_of(b.src.size(0));
+        if (rows.rows == 0) continue;
+        if (rows.rows != b.src.size(0)) b = rows_of(b, rows);
+        sums.loss_sum += model_->loss(b.src, b.tgt_in, b.tgt_out, 0.0).item() * static_cast<double>(b.target_tokens);
+        sums.weight += static_cast<double>(b.target_tokens);
       }
-      return sum / static_cast<double>(tokens);
+      return 0.0;
     });
+    return sums;
   }
 
   std::string describe() const override {
@@ -67,6 +81,15 @@ class TranslationTask : public TrainingTask {
   }
 
  private:
+  // Rows of a batch, with their own count of target tokens.
+  data::PairBatch rows_of(const data::PairBatch& b, const BatchSlice& rows) const {
+    data::PairBatch out{take_rows(b.src, rows), take_rows(b.tgt_in, rows), take_rows(b.tgt_out, rows), 0};
+    const int64_t* t = out.tgt_out.data<int64_t>();
+    const int64_t pad = train_->ids().pad;
+    for (int64_t i = 0; i < out.tgt_out.numel(); ++i) out.target_tokens += t[i] != pad;
+    return out;
+  }
+
   std::string origin_;
   std::unique_ptr<data::PairBatcher> train_, val_;
   std::unique_ptr<nn::Seq2Seq> model_;

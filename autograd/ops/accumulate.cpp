@@ -7,6 +7,11 @@
 
 namespace qkv {
 
+namespace {
+// input.grad += g (g already has input's shape).
+void add_to_grad(const Tensor& input, const Tensor& g, const char* op);
+}  // namespace
+
 void accumulate_grad(const Tensor& input, const Tensor& g_in, const char* op) {
   if (!input.requires_grad() || !g_in.defined()) return;
   QKV_CHECK(g_in.dtype() == input.dtype(), "{}: gradient {} has a different dtype from input {}", op,
@@ -18,7 +23,15 @@ void accumulate_grad(const Tensor& input, const Tensor& g_in, const char* op) {
         "{}: input {} was computed before an earlier backward() cleared the tape, so its gradient "
         "cannot reach what it was computed from; recompute it, or detach() it to use it as a constant",
         op, describe(input));
-  Tensor g = g_in.shape() == input.shape() ? g_in : sum_to(g_in, input.shape(), op);
+  add_to_grad(input, g_in.shape() == input.shape() ? g_in : sum_to(g_in, input.shape(), op), op);
+  if (input.is_leaf())
+    if (BackwardObserver* o = backward_observer()) o->leaf_gradient(impl);
+}
+
+namespace {
+
+void add_to_grad(const Tensor& input, const Tensor& g, const char* op) {
+  TensorImpl* impl = input.impl();
   if (!impl->grad) {
     // A leaf keeps its gradient across steps and optimizers scale it in place, so it
     // gets storage of its own; an intermediate's gradient may alias the incoming one.
@@ -44,6 +57,8 @@ void accumulate_grad(const Tensor& input, const Tensor& g_in, const char* op) {
     impl->grad_owned = true;
   }
 }
+
+}  // namespace
 
 Tensor sum_to(const Tensor& g, const Dims& shape, const char* op) {
   if (g.shape() == shape) return g;

@@ -28,6 +28,7 @@
 #include <cmath>
 #include <vector>
 
+#include "base/batch_slice.h"
 #include "base/keyed_random.h"
 #include "cpu/parallel.h"
 #include "autograd/ops/accumulate.h"
@@ -127,12 +128,13 @@ struct AttentionDropout {
   bool on = false;
   uint64_t key = 0, threshold = 0;
   double keep_scale = 1;
+  uint64_t first = 0;  // the global index of element (0, 0, 0, 0): a data-parallel rank's rows
 };
 
 // x[0, n) of row t of head (b, h) times the dropout mask (0 or keep_scale), into out.
 template <typename T>
 void drop_row(const AttentionDropout& drop, const Geometry& g, int64_t bh, int64_t t, const T* x, T* out, int64_t n) {
-  const uint64_t base = static_cast<uint64_t>((bh * g.T + t) * g.S), key = drop.key, threshold = drop.threshold;
+  const uint64_t base = drop.first + static_cast<uint64_t>((bh * g.T + t) * g.S), key = drop.key, threshold = drop.threshold;
   const T scale = static_cast<T>(drop.keep_scale);
   for (int64_t j = 0; j < n; ++j) out[j] = keyed_bits(key, base + j) < threshold ? T(0) : x[j] * scale;
 }
@@ -265,7 +267,9 @@ Tensor scaled_dot_attention(const Tensor& q, const Tensor& k, const Tensor& v, d
   QKV_CHECK(dropout_p >= 0.0 && dropout_p < 1.0, "{}: dropout must be in [0, 1), got {}", kOp, dropout_p);
   QKV_CHECK(dropout_p == 0.0 || dropout_gen != nullptr, "{}: dropout {} needs a generator", kOp, dropout_p);
   AttentionDropout drop;
-  if (dropout_p > 0.0) drop = {true, dropout_gen->next_u64(), drop_threshold(dropout_p), 1.0 / (1.0 - dropout_p)};
+  if (dropout_p > 0.0)
+    drop = {true, dropout_gen->next_u64(), drop_threshold(dropout_p), 1.0 / (1.0 - dropout_p),
+            batch_slice_element_offset(g.B * g.H * g.T * g.S)};
   const Tensor qr = blas_ready(q), kr = blas_ready(k), vr = blas_ready(v);
   Tensor out = empty_in_order_of(q, {g.B, g.H, g.T, g.ev});
   const bool grad = any_requires_grad(q, k, v);

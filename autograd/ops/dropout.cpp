@@ -4,6 +4,7 @@
 #include "autograd/loops.h"
 #include "autograd/ops/accumulate.h"
 #include "autograd/tape.h"
+#include "base/batch_slice.h"
 #include "base/keyed_random.h"
 #include "cpu/kernels/dropout.h"
 
@@ -23,9 +24,10 @@ Tensor dropout(const Tensor& x, double p, bool training, Generator& gen) {
   Tensor mask = Tensor::empty(x.shape(), x.dtype());
   const uint64_t key = gen.next_u64();
   const uint64_t threshold = drop_threshold(p);
+  const uint64_t first = batch_slice_element_offset(mask.numel());  // a data-parallel rank's rows
   on_device(device_of("dropout", x), "dropout", [&](auto backend) {
     dispatch_float(x.dtype(), "dropout", [&]<typename T>() {
-      dropout_mask(backend, mask.numel(), key, threshold, static_cast<T>(1.0 / (1.0 - p)), mask.data<T>());
+      dropout_mask(backend, mask.numel(), key, first, threshold, static_cast<T>(1.0 / (1.0 - p)), mask.data<T>());
     });
   });
   auto times = [](auto a, auto b) { return a * b; };

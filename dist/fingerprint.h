@@ -1,0 +1,18 @@
+// Checksums that let the ranks of a job check they are the same program on the same data.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "autograd/tensor.h"
+
+namespace qkv::dist {
+
+// CRC-32 (zlib) of bytes, continuing from `crc` (0 to start).
+uint32_t crc32_of(const void* data, size_t bytes, uint32_t crc = 0);
+// Of every tensor's elements in turn: equal only when every value is bit-identical.
+uint32_t checksum(const std::vector<Tensor>& tensors);
+// Of this program's executable (/proc/self/exe): two builds of qkv differ here.
+uint32_t binary_checksum();
+
+}  // namespace qkv::dist

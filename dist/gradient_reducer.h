@@ -1,0 +1,77 @@
+// Gradient averaging for data-parallel training, overlapped with backward as PyTorch's
+// DistributedDataParallel does it. The parameters are grouped, last layer first, into
+// buckets of about train.bucket_mb; as soon as backward has finished every gradient of a
+// bucket, the bucket is copied into a flat buffer and its allreduce starts, while backward
+// goes on with the earlier layers. Buckets start in the same order on every rank (MPI's
+// rule for collectives): a finished bucket waits for the ones before it.
+//
+// When is a gradient finished? The tape does not know which entries will add to a
+// parameter, so the reducer learns it: the first reduced backward counts each parameter's
+// contributions (and reduces everything after backward), later ones start a bucket when
+// its parameters have received that many. Every step runs the same graph, so the count
+// holds; a parameter that gets more is an error rather than a silently wrong average.
+//
+// The sum is the average because each rank's loss is already weighted by its share of
+// the global batch (train/trainer.cpp).
+#pragma once
+#include <cstdint>
+#include <unordered_map>
+#include <vector>
+
+#include "autograd/tape.h"
+#include "autograd/tensor.h"
+#include "dist/communicator.h"
+
+namespace qkv::dist {
+
+class GradientReducer : public BackwardObserver {
+ public:
+  // `params`: float32 parameters in the model's order; `names` for errors.
+  GradientReducer(Communicator& comm, std::vector<Tensor> params, std::vector<std::string> names,
+                  int64_t bucket_bytes);
+  ~GradientReducer() override;
+
+  // Around the backward that completes the step's gradients (the last micro-batch):
+  // begin() installs the reducer as this thread's backward observer; end() starts the
+  // buckets not yet started, waits for all of them, writes the sums back into the
+  // gradients and removes the observer.
+  void begin();
+  void end();
+
+  // Seconds end() spent waiting: the communication backward did not hide.
+  double exposed_seconds() const { return exposed_seconds_; }
+  int64_t bucket_count() const { return static_cast<int64_t>(buckets_.size()); }
+
+  void leaf_gradient(TensorImpl* leaf) override;
+  void entry_done() override;
+
+ private:
+  struct Slot {
+    int64_t bucket = 0, offset = 0, numel = 0;
+  };
+  struct Bucket {
+    std::vector<int64_t> params;
+    std::vector<float> buffer;
+    int64_t waiting = 0;  // parameters of this bucket not finished yet
+  };
+  // The parameter's gradient into its bucket's buffer (zeros when it has none).
+  void copy_in(size_t param);
+  void finished(int64_t param);
+  void start_ready_buckets();
+  void start_bucket(Bucket& b);
+
+  Communicator& comm_;
+  std::vector<Tensor> params_;
+  std::vector<std::string> names_;
+  std::vector<Slot> slots_;
+  std::vector<Bucket> buckets_;
+  std::unordered_map<const TensorImpl*, int64_t> index_;
+  std::vector<int64_t> expected_;  // contributions per parameter; empty until learned
+  std::vector<int64_t> received_;
+  std::vector<char> copied_;
+  size_t next_bucket_ = 0;
+  bool active_ = false;
+  double exposed_seconds_ = 0;
+};
+
+}  // namespace qkv::dist
