@@ -5,6 +5,7 @@
 
 #include "base/error.h"
 #include "cli/bounds.h"
+#include "dist/agree.h"
 #include "cli/commands.h"
 #include "config/memory_budget.h"
 #include "io/output_folder.h"
@@ -105,10 +106,15 @@ Runner add_ablate_command(CLI::App& app) {
     StudyPlan plan = plan_study(opt, vocab);
     // Every variant must fit before the first run starts: a study takes hours.
     for (const PlannedVariant& p : plan.variants) check_memory_budget(p.config, "ablate: variant " + p.variant.name, vocab);
-    print_plan(plan);
+    dist::Communicator& world = dist::Communicator::world();
+    if (world.is_root()) print_plan(plan);
     if (a->dry_run) return 0;
-    create_output_folder(plan.out, "ablate");
+    dist::agree(world, [&] {
+      if (world.is_root()) create_output_folder(plan.out, "ablate");
+    });
     StudyResult result = run_study(plan, RunStudyOptions{"", !a->quiet});
+    if (!world.is_root()) return result.interrupted ? 130 : 0;  // rank 0 writes the report
+    if (world.size() > 1) fmt::print("ablate: {} runs over {} ranks\n", result.runs.size(), world.size());
     ReportFiles files = write_report(plan, result);
     fmt::print("\n{}\n", results_table(summarize(plan, result)));
     fmt::print("runs: {} trained, {} resumed, {} finished before (skipped)\n", result.trained, result.resumed, result.skipped);

@@ -10,13 +10,14 @@
 // anything is written (an impossible variant is refused with the reason); run_study()
 // trains the runs seed by seed (all variants of seed 0 first, so an interrupted study
 // already compares every variant), skipping finished runs and resuming interrupted
-// ones; write_report() (ablate_report.h) makes the table and the pictures.
+// ones, spread over the ranks under mpirun; write_report() (ablate_report.h) makes the table and the pictures.
 #pragma once
 #include <limits>
 #include <string>
 #include <vector>
 
 #include "config/config.h"
+#include "dist/communicator.h"
 
 namespace qkv {
 
@@ -133,6 +134,11 @@ struct StudyResult {
 struct RunStudyOptions {
   std::string data_dir;   // "" = the default
   bool progress = true;   // the trainer's progress line and the per-run lines
+  // The ranks that share the study (mpirun -np N qkv ablate): the runs not finished yet
+  // are dealt out to them in plan order, each trained whole by one rank on its own
+  // threads; null: every rank of the job (one without mpirun). Rank 0's StudyResult is
+  // the whole study's (it scores skipped translation runs that lack BLEU; the others do not).
+  dist::Communicator* comm = nullptr;
 };
 
 StudyResult run_study(const StudyPlan& plan, const RunStudyOptions& options = {});

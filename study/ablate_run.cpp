@@ -15,6 +15,7 @@
 #include <toml++/toml.h>
 
 #include "base/error.h"
+#include "dist/agree.h"
 #include "study/ablate.h"
 #include "data/parallel_corpus.h"
 #include "study/ablate_report.h"
@@ -131,70 +132,117 @@ const char* how_name(RunOutcome::How h) {
 
 }  // namespace
 
+namespace {
+
+struct PlannedRun {
+  size_t variant = 0;
+  int64_t seed_index = 0, number = 0;  // number: 1-based, in plan order
+  RunConfig config;
+  bool finished_before = false;  // its checkpoint at max_iters existed when the study started
+};
+
+// Trains (or resumes) one run on this process alone; returns false when Ctrl-C stopped it.
+bool train_run(const StudyPlan& plan, const PlannedRun& p, int64_t total, const RunStudyOptions& options,
+               const dist::Communicator& comm, RunOutcome::How& how) {
+  const RunConfig& cfg = p.config;
+  const fs::path dir = cfg.train.out;
+  const bool resume = !newest_checkpoint(dir.string()).empty();
+  how = resume ? RunOutcome::How::resumed : RunOutcome::How::trained;
+  write_run_config(dir, cfg);
+  const double earlier_wall = resume ? read_summary(dir).value_or(Summary{}).wall_s : 0.0;
+  const std::string rank = comm.size() > 1 ? fmt::format("[rank {}] ", comm.rank()) : "";
+  if (options.progress)
+    fmt::print("{}ablate [{}/{}] {} seed {} (train.seed {}): {}\n", rank, p.number, total,
+               plan.variants[p.variant].variant.name, p.seed_index, cfg.train.seed, resume ? "resuming" : "training");
+  // A run folder without a checkpoint holds at most a run killed before its first one: the
+  // study owns the folder, so that run starts over. With several ranks, the trainer's
+  // progress lines of different runs would interleave: only the per-run lines are shown.
+  TrainResult r = train(TrainOptions{.config = cfg,
+                                     .resume = resume,
+                                     .data_dir = options.data_dir,
+                                     .progress = options.progress && comm.size() == 1,
+                                     .overwrite = !resume,
+                                     .comm = &dist::Communicator::self()});
+  Summary s;
+  s.val_loss = r.last_val_loss;
+  s.tokens_per_s = r.tokens_per_s;
+  s.wall_s = earlier_wall + r.wall_s;
+  s.finished = !r.interrupted;
+  if (plan.translation && s.finished) score_translation(cfg, options.data_dir, s);
+  write_summary(dir, s);
+  if (options.progress && s.finished && comm.size() > 1)
+    fmt::print("{}ablate [{}/{}] {} seed {}: {}, val loss {:.4f}, {:.1f} s\n", rank, p.number, total,
+               plan.variants[p.variant].variant.name, p.seed_index, how_name(how), s.val_loss, s.wall_s);
+  return s.finished;
+}
+
+}  // namespace
+
 StudyResult run_study(const StudyPlan& plan, const RunStudyOptions& options) {
-  const size_t nv = plan.variants.size();
-  for (size_t v = 0; v < nv; ++v)
-    for (int64_t k = 0; k < plan.seeds; ++k) {
-      RunConfig cfg = run_config(plan, v, k);
-      check_same_config(cfg.train.out, cfg);
+  dist::Communicator& comm = options.comm ? *options.comm : dist::Communicator::world();
+  // Seed by seed: after seed 0, every variant has one finished run to compare.
+  std::vector<PlannedRun> runs;
+  for (int64_t k = 0; k < plan.seeds; ++k)
+    for (size_t v = 0; v < plan.variants.size(); ++v)
+      runs.push_back({v, k, static_cast<int64_t>(runs.size()) + 1, run_config(plan, v, k)});
+  const auto total = static_cast<int64_t>(runs.size());
+  // Every rank reads the same folders before any rank writes to them (the agreement is
+  // also the barrier).
+  dist::agree(comm, [&] {
+    for (PlannedRun& p : runs) {
+      check_same_config(p.config.train.out, p.config);
+      p.finished_before = fs::exists(checkpoint_path(p.config.train.out, p.config.train.max_iters));
     }
+  });
+
+  // The unfinished runs, dealt out in plan order: rank r trains the j-th with j % N == r.
+  // Which runs are unfinished is read from the folders, so a study resumed on another
+  // number of ranks deals out what is left.
+  std::vector<int64_t> how(runs.size(), -1);  // RunOutcome::How of the runs trained now
+  int64_t interrupted = 0, dealt = 0;
+  for (size_t i = 0; i < runs.size() && !interrupted; ++i) {
+    if (runs[i].finished_before || dealt++ % comm.size() != comm.rank()) continue;
+    RunOutcome::How h{};
+    if (!train_run(plan, runs[i], total, options, comm, h)) interrupted = 1;
+    else how[i] = static_cast<int64_t>(h);
+  }
+  comm.max(how.data(), how.size());
+  comm.max(&interrupted, 1);
 
   StudyResult result;
-  const int64_t total = static_cast<int64_t>(nv) * plan.seeds;
-  int64_t index = 0;
-  // Seed by seed: after seed 0, every variant has one finished run to compare.
-  for (int64_t k = 0; k < plan.seeds; ++k)
-    for (size_t v = 0; v < nv; ++v) {
-      const RunConfig cfg = run_config(plan, v, k);
-      const fs::path dir = cfg.train.out;
-      RunOutcome run{plan.variants[v].variant.name, k, cfg.train.seed};
-      Summary s;
-      ++index;
-      if (fs::exists(checkpoint_path(dir.string(), cfg.train.max_iters))) {
-        run.how = RunOutcome::How::skipped;
-        std::optional<Summary> stored = read_summary(dir);
-        s = stored && stored->finished ? *stored : summary_from_metrics(dir);
-        if (plan.translation && !std::isfinite(s.bleu)) {
-          score_translation(cfg, options.data_dir, s);
-          write_summary(dir, s);
-        }
-        ++result.skipped;
-      } else {
-        const bool resume = !newest_checkpoint(dir.string()).empty();
-        run.how = resume ? RunOutcome::How::resumed : RunOutcome::How::trained;
-        write_run_config(dir, cfg);
-        const double earlier_wall = resume ? read_summary(dir).value_or(Summary{}).wall_s : 0.0;
-        if (options.progress)
-          fmt::print("ablate [{}/{}] {} seed {} (train.seed {}): {}\n", index, total, run.variant, k, cfg.train.seed,
-                     resume ? "resuming" : "training");
-        // A run folder without a checkpoint holds at most a run killed before its first
-        // one: the study owns the folder, so that run starts over.
-        TrainResult r = train(TrainOptions{
-            .config = cfg, .resume = resume, .data_dir = options.data_dir, .progress = options.progress, .overwrite = !resume});
-        s.val_loss = r.last_val_loss;
-        s.tokens_per_s = r.tokens_per_s;
-        s.wall_s = earlier_wall + r.wall_s;
-        s.finished = !r.interrupted;
-        if (plan.translation && s.finished) score_translation(cfg, options.data_dir, s);
+  result.interrupted = interrupted != 0;
+  for (size_t i = 0; i < runs.size(); ++i) {
+    const PlannedRun& p = runs[i];
+    const fs::path dir = p.config.train.out;
+    if (how[i] < 0 && !p.finished_before) continue;  // not reached: the study was interrupted
+    RunOutcome run{plan.variants[p.variant].variant.name, p.seed_index, p.config.train.seed};
+    Summary s;
+    if (how[i] >= 0) {
+      run.how = static_cast<RunOutcome::How>(how[i]);
+      s = read_summary(dir).value_or(summary_from_metrics(dir));
+      ++(run.how == RunOutcome::How::resumed ? result.resumed : result.trained);
+    } else {
+      run.how = RunOutcome::How::skipped;
+      std::optional<Summary> stored = read_summary(dir);
+      s = stored && stored->finished ? *stored : summary_from_metrics(dir);
+      if (plan.translation && !std::isfinite(s.bleu) && comm.is_root()) {  // one rank scores and writes
+        score_translation(p.config, options.data_dir, s);
         write_summary(dir, s);
-        if (r.interrupted) {
-          result.interrupted = true;
-          return result;
-        }
-        ++(resume ? result.resumed : result.trained);
       }
-      run.val_loss = s.val_loss;
-      run.bleu = s.bleu;
-      run.chrf = s.chrf;
-      run.tokens_per_s = s.tokens_per_s;
-      run.wall_s = s.wall_s;
-      if (options.progress)
-        fmt::print("ablate [{}/{}] {} seed {}: {}, val loss {:.4f}{}, {:.0f} tokens/s, {:.1f} s\n", index, total,
-                   run.variant, k, how_name(run.how), run.val_loss,
-                   plan.translation ? fmt::format(", BLEU {:.2f}, chrF {:.2f}", run.bleu, run.chrf) : "",
-                   run.tokens_per_s, run.wall_s);
-      result.runs.push_back(run);
+      ++result.skipped;
     }
+    run.val_loss = s.val_loss;
+    run.bleu = s.bleu;
+    run.chrf = s.chrf;
+    run.tokens_per_s = s.tokens_per_s;
+    run.wall_s = s.wall_s;
+    if (options.progress && comm.is_root())
+      fmt::print("ablate [{}/{}] {} seed {}: {}, val loss {:.4f}{}, {:.0f} tokens/s, {:.1f} s\n", p.number, total,
+                 run.variant, p.seed_index, how_name(run.how), run.val_loss,
+                 plan.translation ? fmt::format(", BLEU {:.2f}, chrF {:.2f}", run.bleu, run.chrf) : "",
+                 run.tokens_per_s, run.wall_s);
+    result.runs.push_back(run);
+  }
   return result;
 }
 
