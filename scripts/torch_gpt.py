@@ -113,6 +113,7 @@ DEFAULTS = {
                   "score": "dot", "kv_heads": 0, "normalize": "keys", "causal": True, "merged": False},
     "train": {"max_iters": 2000, "batch_size": 12, "grad_accum": 1, "eval_interval": 250, "eval_iters": 20,
               "log_interval": 10, "checkpoint_interval": 500, "keep_checkpoints": 2, "seed": 1337, "threads": 0,
+              "bucket_mb": 4, "replica_check_interval": 100,
               "out": "out"},
     "optim": {"name": "adamw", "lr": 1e-3, "min_lr": 1e-4, "warmup_iters": 100, "lr_decay_iters": 2000,
               "schedule": "cosine", "beta1": 0.9, "beta2": 0.99, "weight_decay": 0.1, "decay_embeddings": False,
