@@ -1,7 +1,7 @@
 // Which rows of the global batch this process computes. In a data-parallel run (mpirun)
 // each rank computes a slice of every batch; dropout keys its masks by the element's index
 // in the *global* batch, so that a rank's rows are dropped exactly as one process would
-// drop them (docs/design.md section 8, "Data parallelism"). Outside a slice scope the
+// drop them (docs/design.md section 10). Outside a slice scope the
 // whole batch is local and the offset is 0.
 #pragma once
 #include <cstdint>

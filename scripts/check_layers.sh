@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # The layers, lowest first; folders in one layer may not include each other.
-layers=("base" "cpu" "autograd" "nn optim data" "io checks" "config" "infer" "eval" "train" "study" "cli")
+layers=("base" "cpu" "autograd" "nn optim data dist" "io checks" "config" "infer" "eval" "train" "study" "cli")
 declare -A rank
 for i in "${!layers[@]}"; do for f in ${layers[$i]}; do rank[$f]=$i; done; done
 bad=0

@@ -20,7 +20,7 @@ struct TrainOptions {
   // Start over in an output folder that holds a run: its run files are deleted (once the
   // config is validated and the model built). Without it (or resume) such a folder is refused.
   bool overwrite = false;
-  // The ranks that train this run together, data-parallel (docs/design.md section 8);
+  // The ranks that train this run together, data-parallel (docs/design.md section 10);
   // null: every rank of the job (Communicator::world(), one rank without mpirun).
   dist::Communicator* comm = nullptr;
 };

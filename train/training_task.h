@@ -19,7 +19,7 @@
 namespace qkv {
 
 // Which rows of every batch this process computes: rank r of n takes rows
-// [r * rows / n, (r + 1) * rows / n) of a batch of `rows` rows (docs/design.md section 8).
+// [r * rows / n, (r + 1) * rows / n) of a batch of `rows` rows (docs/design.md section 10).
 struct RankShare {
   int rank = 0, ranks = 1;
   BatchSlice rows_of(int64_t rows) const;
