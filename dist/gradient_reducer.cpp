@@ -90,6 +90,7 @@ void GradientReducer::start_bucket(Bucket& b) { comm_.start_sum(b.buffer.data(),
 
 void GradientReducer::end() {
   const auto t0 = std::chrono::steady_clock::now();
+  started_in_backward_ = static_cast<int64_t>(next_bucket_);
   set_backward_observer(nullptr);
   active_ = false;
   if (expected_.empty()) expected_ = received_;  // the first step: learn the counts

@@ -41,6 +41,8 @@ class GradientReducer : public BackwardObserver {
   // Seconds end() spent waiting: the communication backward did not hide.
   double exposed_seconds() const { return exposed_seconds_; }
   int64_t bucket_count() const { return static_cast<int64_t>(buckets_.size()); }
+  // Buckets the last step started while backward was still running (the overlap).
+  int64_t buckets_started_in_backward() const { return started_in_backward_; }
 
   void leaf_gradient(TensorImpl* leaf) override;
   void entry_done() override;
@@ -70,6 +72,7 @@ class GradientReducer : public BackwardObserver {
   std::vector<int64_t> received_;
   std::vector<char> copied_;
   size_t next_bucket_ = 0;
+  int64_t started_in_backward_ = 0;
   bool active_ = false;
   double exposed_seconds_ = 0;
 };
