@@ -42,8 +42,18 @@ int main(int argc, char** argv) {
     qkv::dist::Session mpi(argc, argv);  // a rank of an mpirun/srun job, or one process alone
     try {
       if (threads > 0) qkv::set_num_threads(threads);
-      for (auto& [sub, run] : commands)
-        if (sub->parsed()) return run();
+      for (auto& [sub, run] : commands) {
+        if (!sub->parsed()) continue;
+        // Only train and ablate share work between ranks; N copies of another command
+        // would do the same work N times and write the same files.
+        const qkv::dist::Communicator& world = qkv::dist::Communicator::world();
+        if (world.size() > 1 && sub->get_name() != "train" && sub->get_name() != "ablate")
+          throw qkv::dist::AgreedError(fmt::format(
+              "{} runs in one process: start it without mpirun or srun (only train and ablate spread over ranks; "
+              "this job has {})",
+              sub->get_name(), world.size()));
+        return run();
+      }
     } catch (const qkv::dist::AgreedError& e) {
       // Every rank stopped here with the same message: rank 0 says it once.
       if (qkv::dist::Communicator::world().is_root()) fmt::print(stderr, "qkv: error: {}\n", e.what());

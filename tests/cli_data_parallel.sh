@@ -137,6 +137,22 @@ check "refused: ranks with different configs" refused "configs" "config differs 
   "$dir/r2" mpi -np 1 "$QKV" train --config "$dir/tiny.toml" --out "$dir/r2" --set model.n_head=1 : \
   -np 1 "$QKV" train --config "$dir/tiny.toml" --out "$dir/r2"
 
+check "refused: a command that does not spread over ranks" refused "sample" "sample runs in one process" "$dir/r3" \
+  mpi -np 2 "$QKV" sample --checkpoint "$dir/one/ckpt-000030.h5" --tokens 5
+
+# ---- SIGUSR1 to mpirun (it forwards it): every rank stops at one step, rank 0 saves -----
+mpi -np 2 "$QKV" train --config "$dir/tiny.toml" --out "$dir/usr1" --set train.max_iters=1000000 --quiet \
+  > "$dir/usr1.log" 2>&1 &
+job=$!
+for _ in $(seq 200); do ls "$dir"/usr1/ckpt-*.h5 >/dev/null 2>&1 && break; sleep 0.1; done
+pkill -USR1 -f -- "^mpirun .*--out $dir/usr1"
+wait "$job"
+rc=$?
+stopped_at=$(sed -n 's/^done: step \([0-9]*\),.*/\1/p' "$dir/usr1.log")
+check "SIGUSR1: the job exits 130 (exit $rc)" test "$rc" -eq 130
+check "SIGUSR1: rank 0 saved the step it stopped at (${stopped_at:-none})" \
+  test -n "$stopped_at" -a -f "$dir/usr1/$(printf 'ckpt-%06d.h5' "${stopped_at:-0}")"
+
 # ---- a rank killed with SIGKILL -------------------------------------------------------
 make_tiny_run "$dir" 32 'max_iters = 100000
 batch_size = 8

@@ -38,14 +38,21 @@ namespace {
 volatile std::sig_atomic_t g_stop = 0;
 void on_sigint(int) { g_stop = 1; }
 
-// Restores the previous SIGINT handler when training returns or throws.
+// Ctrl-C (SIGINT) and SIGUSR1 ask for a checkpoint and a stop; the previous handlers come
+// back when training returns or throws. SIGUSR1 is the one a launcher passes on: mpirun
+// forwards it to every rank (it ends the job on SIGINT), and Slurm sends it on request
+// before a time limit (`sbatch --signal=USR1@120`).
 class SigintScope {
  public:
-  SigintScope() { previous_ = std::signal(SIGINT, on_sigint); }
-  ~SigintScope() { std::signal(SIGINT, previous_); }
+  SigintScope() : previous_int_(std::signal(SIGINT, on_sigint)), previous_usr1_(std::signal(SIGUSR1, on_sigint)) {}
+  ~SigintScope() {
+    std::signal(SIGINT, previous_int_);
+    std::signal(SIGUSR1, previous_usr1_);
+  }
 
  private:
-  void (*previous_)(int);
+  void (*previous_int_)(int);
+  void (*previous_usr1_)(int);
 };
 
 using Clock = std::chrono::steady_clock;
