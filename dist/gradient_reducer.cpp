@@ -41,6 +41,10 @@ void GradientReducer::begin() {
   next_bucket_ = 0;
   active_ = true;
   set_backward_observer(this);
+  // A parameter this graph never reaches is final before backward starts: without this its
+  // bucket, and every later one, would wait for the end.
+  for (size_t p = 0; p < expected_.size(); ++p)
+    if (expected_[p] == 0) finished(static_cast<int64_t>(p));
 }
 
 void GradientReducer::leaf_gradient(TensorImpl* leaf) {

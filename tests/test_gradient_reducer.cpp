@@ -66,6 +66,24 @@ TEST_CASE("gradient reducer: one rank leaves the gradients bit-identical and ove
   }
 }
 
+TEST_CASE("gradient reducer: a parameter backward never reaches does not hold back the buckets after it", "[dist]") {
+  Generator gen(3);
+  const Tensor x = randn({5, 8}, gen);
+  TwoLayers m;
+  const Tensor unused = zeros({3}).requires_grad_();
+  // Buckets fill from the last parameter: `unused` alone in the first bucket to start.
+  dist::GradientReducer reducer(dist::Communicator::self(), {m.w1, m.b1, m.w2, unused}, {"w1", "b1", "w2", "unused"},
+                                1);
+  for (int step = 0; step < 2; ++step) {
+    m.zero_grad();
+    reducer.begin();
+    m.backward(x);
+    reducer.end();
+    CHECK(!unused.grad().defined());  // still no gradient, as without the reducer
+  }
+  CHECK(reducer.buckets_started_in_backward() == 4);
+}
+
 TEST_CASE("gradient reducer: a parameter with more contributions than on the first step is an error", "[dist]") {
   Generator gen(3);
   const Tensor x = randn({5, 8}, gen);
