@@ -1,6 +1,7 @@
 # Data parallelism from the outside, with mpirun on this machine (2 ranks, --oversubscribe):
 #  - 2 ranks against 1 process, 30 steps, dropout on: every logged loss and the final
-#    parameters and optimizer state within 1e-5 relative; both tasks (lm, translation);
+#    parameters and optimizer state within 1e-5 relative; both tasks (lm, translation),
+#    and with gradient accumulation;
 #  - a run started on 2 ranks resumed on 1: the same as an uninterrupted run;
 #  - a 4-run quick study on 2 ranks: each run trained once, results.csv as one rank's;
 #  - refusals (a batch that does not split, ranks with different configs): one line,
@@ -53,6 +54,12 @@ check "lm: one summary line (rank 0 alone reports)" test "$(grep -c '^done:' "$d
 check "lm: 2 ranks log the losses of 1 process" same_losses "$dir/one/metrics.csv" "$dir/two/metrics.csv"
 check "lm: 2 ranks end with the parameters of 1 process" same_state "$dir/one/ckpt-000030.h5" "$dir/two/ckpt-000030.h5"
 check "lm: one metrics.csv series (rank 0 writes)" test "$(grep -c '^30,' "$dir/two/metrics.csv")" -eq 1
+
+# Gradient accumulation: only the last micro-batch's backward is reduced.
+"$QKV" train --config "$dir/tiny.toml" --out "$dir/accum-one" --set train.grad_accum=2 --quiet >/dev/null
+mpi -np 2 "$QKV" train --config "$dir/tiny.toml" --out "$dir/accum-two" --set train.grad_accum=2 --quiet >/dev/null 2>&1
+check "lm, grad_accum 2: 2 ranks end with the parameters of 1 process" \
+  same_state "$dir/accum-one/ckpt-000030.h5" "$dir/accum-two/ckpt-000030.h5"
 
 # ---- resume across rank counts: 2 ranks for 20 steps, then 1 rank to 30 ---------------
 mpi -np 2 "$QKV" train --config "$dir/tiny.toml" --out "$dir/across" --set train.max_iters=20 --quiet >/dev/null 2>&1
