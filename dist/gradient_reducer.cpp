@@ -10,24 +10,40 @@ namespace qkv::dist {
 
 GradientReducer::GradientReducer(Communicator& comm, std::vector<Tensor> params, std::vector<std::string> names,
                                  int64_t bucket_bytes)
-    : comm_(comm), params_(std::move(params)), names_(std::move(names)) {
-  const int64_t n = static_cast<int64_t>(params_.size());
-  slots_.resize(static_cast<size_t>(n));
-  // Backward finishes the last layers first: buckets are filled from the last parameter.
-  for (int64_t p = n - 1; p >= 0; --p) {
+    : comm_(comm), params_(std::move(params)), names_(std::move(names)), bucket_bytes_(bucket_bytes) {
+  const auto n = static_cast<int64_t>(params_.size());
+  for (int64_t p = 0; p < n; ++p) {
     const Tensor& t = params_[static_cast<size_t>(p)];
     QKV_CHECK(t.dtype() == DType::f32, "data-parallel: parameter {} is {}, expected float32", names_[p], describe(t));
-    if (buckets_.empty() || static_cast<int64_t>(buckets_.back().buffer.size()) * 4 >= bucket_bytes)
+    index_[t.impl()] = p;
+  }
+  // Until the first step shows the order in which backward finishes the gradients, guess
+  // the usual one: the last layers first.
+  std::vector<int64_t> order(static_cast<size_t>(n));
+  for (int64_t p = 0; p < n; ++p) order[static_cast<size_t>(p)] = n - 1 - p;
+  assign_buckets(order);
+  received_.assign(static_cast<size_t>(n), 0);
+  last_event_.assign(static_cast<size_t>(n), -1);
+  copied_.assign(static_cast<size_t>(n), 0);
+}
+
+// As PyTorch's DDP: the first bucket is small (at most 1 MiB), so that communication starts
+// early even for a model of a few buckets; the others hold about bucket_bytes each.
+void GradientReducer::assign_buckets(const std::vector<int64_t>& order) {
+  constexpr int64_t kFirstBucketBytes = 1 << 20;
+  buckets_.clear();
+  slots_.assign(params_.size(), Slot{});
+  for (int64_t p : order) {
+    const Tensor& t = params_[static_cast<size_t>(p)];
+    const int64_t limit = buckets_.size() <= 1 ? std::min(kFirstBucketBytes, bucket_bytes_) : bucket_bytes_;
+    if (buckets_.empty() || static_cast<int64_t>(buckets_.back().buffer.size() * sizeof(float)) >= limit)
       buckets_.emplace_back();
     Bucket& b = buckets_.back();
     slots_[static_cast<size_t>(p)] = {static_cast<int64_t>(buckets_.size()) - 1, static_cast<int64_t>(b.buffer.size()),
                                       t.numel()};
     b.params.push_back(p);
     b.buffer.resize(b.buffer.size() + static_cast<size_t>(t.numel()));
-    index_[t.impl()] = p;
   }
-  received_.assign(static_cast<size_t>(n), 0);
-  copied_.assign(static_cast<size_t>(n), 0);
 }
 
 GradientReducer::~GradientReducer() {
@@ -49,8 +65,10 @@ void GradientReducer::begin() {
 
 void GradientReducer::leaf_gradient(TensorImpl* leaf) {
   auto it = index_.find(leaf);
-  if (it == index_.end() || expected_.empty()) {
-    if (it != index_.end()) ++received_[static_cast<size_t>(it->second)];
+  if (it == index_.end()) return;
+  if (expected_.empty()) {  // the first step: count, and note when each gradient was last added to
+    ++received_[static_cast<size_t>(it->second)];
+    last_event_[static_cast<size_t>(it->second)] = events_++;
     return;
   }
   const auto p = static_cast<size_t>(it->second);
@@ -97,7 +115,6 @@ void GradientReducer::end() {
   started_in_backward_ = static_cast<int64_t>(next_bucket_);
   set_backward_observer(nullptr);
   active_ = false;
-  if (expected_.empty()) expected_ = received_;  // the first step: learn the counts
   for (; next_bucket_ < buckets_.size(); ++next_bucket_) {
     Bucket& b = buckets_[next_bucket_];
     for (int64_t p : b.params)
@@ -114,6 +131,21 @@ void GradientReducer::end() {
                 static_cast<size_t>(s.numel) * sizeof(float));
   }
   exposed_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (expected_.empty()) learn_from_first_step();
+}
+
+// The counts to wait for, and buckets in the order backward finished the gradients (a
+// parameter backward never reached first, as it is final from the start). The same graph
+// on every rank gives every rank the same buckets. An untied LM head, say, is registered
+// first but finished first, so it moves from the last bucket to the first.
+void GradientReducer::learn_from_first_step() {
+  expected_ = received_;
+  std::vector<int64_t> order(params_.size());
+  for (size_t p = 0; p < order.size(); ++p) order[p] = static_cast<int64_t>(p);
+  std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
+    return last_event_[static_cast<size_t>(a)] < last_event_[static_cast<size_t>(b)];
+  });
+  assign_buckets(order);
 }
 
 }  // namespace qkv::dist

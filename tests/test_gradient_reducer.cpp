@@ -84,6 +84,22 @@ TEST_CASE("gradient reducer: a parameter backward never reaches does not hold ba
   CHECK(reducer.buckets_started_in_backward() == 4);
 }
 
+TEST_CASE("gradient reducer: after the first step the buckets follow the order backward finished them", "[dist]") {
+  // Like an untied LM head: registered first, used last in forward, so finished first.
+  Generator gen(5);
+  const Tensor head = randn({4, 8}, gen, DType::f32, 0, 0.3).requires_grad_();
+  const Tensor w = randn({8, 8}, gen, DType::f32, 0, 0.3).requires_grad_();
+  const Tensor x = randn({5, 8}, gen);
+  dist::GradientReducer reducer(dist::Communicator::self(), {head, w}, {"head", "w"}, 1);
+  CHECK(reducer.bucket_parameters(0) == std::vector<int64_t>{1});  // the guess: last registered first
+  reducer.begin();
+  const Tensor h = matmul(x, w.transpose(0, 1));  // one statement each: the tape's order is fixed
+  sum(matmul(h, head.transpose(0, 1))).backward();
+  reducer.end();
+  CHECK(reducer.bucket_parameters(0) == std::vector<int64_t>{0});  // the head, finished first
+  CHECK(reducer.bucket_parameters(1) == std::vector<int64_t>{1});
+}
+
 TEST_CASE("gradient reducer: a parameter with more contributions than on the first step is an error", "[dist]") {
   Generator gen(3);
   const Tensor x = randn({5, 8}, gen);

@@ -266,13 +266,12 @@ void TrainingRun::claim_output_folder() {
 void TrainingRun::announce() {
   const std::string ranks =
       comm_.size() == 1 ? "" : fmt::format("{} ranks x ", comm_.size());
-  progress_.message(fmt::format("qkv train: {} parameters, {}, {}{} threads", task_->model().num_parameters(),
-                                task_->describe(), ranks, num_threads()));
+  progress_.message(fmt::format("qkv train: {} parameters, {}, {}{} thread{}", task_->model().num_parameters(),
+                                task_->describe(), ranks, num_threads(), num_threads() == 1 ? "" : "s"));
   if (reducer_)
-    progress_.message(fmt::format("data parallel: batch {} = {} ranks x {} rows; gradients averaged in {} buckets of "
-                                  "up to {} MiB",
-                                  tc_.batch_size, comm_.size(), tc_.batch_size / comm_.size(),
-                                  reducer_->bucket_count(), tc_.bucket_mb));
+    progress_.message(fmt::format("data parallel: batch {} = {} ranks x {} rows; gradients summed in buckets of up to "
+                                  "{} MiB (the first 1 MiB), started during backward",
+                                  tc_.batch_size, comm_.size(), tc_.batch_size / comm_.size(), tc_.bucket_mb));
 }
 
 void TrainingRun::start_profile() {
