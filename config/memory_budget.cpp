@@ -65,19 +65,39 @@ std::optional<double> available_memory() {
   return available;
 }
 
-void check_memory_budget(const RunConfig& cfg, std::string_view command, int64_t vocab_size,
-                         std::optional<double> available) {
+namespace {
+
+// A training step of cfg, plus `buckets` bytes of data-parallel gradient buckets (0: none).
+void check_training_memory(const RunConfig& cfg, std::string_view command, int64_t vocab_size,
+                           std::optional<double> available, double buckets) {
   const nn::MemoryEstimate e = estimate_run_memory(cfg, vocab_size);
   const bool activations_dominate = e.activations >= e.parameters + e.gradients + e.optimizer_state;
-  require(e.total(), available,
-          fmt::format("{}: this config needs about {} (parameters {}, gradients {}, optimizer state {}, activations {} "
+  require(e.total() + buckets, available,
+          fmt::format("{}: this config needs about {} (parameters {}, gradients {}, optimizer state {}{}, activations {} "
                       "for one batch of {} x {}, the program {})",
-                      command, format_bytes(e.total()), format_bytes(e.parameters), format_bytes(e.gradients),
-                      format_bytes(e.optimizer_state), format_bytes(e.activations), cfg.train.batch_size,
-                      cfg.model.block_size, format_bytes(e.runtime)),
+                      command, format_bytes(e.total() + buckets), format_bytes(e.parameters),
+                      format_bytes(e.gradients), format_bytes(e.optimizer_state),
+                      buckets > 0 ? ", allreduce buckets " + format_bytes(buckets) : std::string(),
+                      format_bytes(e.activations), cfg.train.batch_size, cfg.model.block_size,
+                      format_bytes(e.runtime)),
           activations_dominate ? "train.batch_size (train.grad_accum keeps the tokens per step), model.block_size or "
                                  "model.n_embd"
                                : "model.n_embd, model.n_layer or the vocabulary");
+}
+
+}  // namespace
+
+void check_memory_budget(const RunConfig& cfg, std::string_view command, int64_t vocab_size,
+                         std::optional<double> available) {
+  check_training_memory(cfg, command, vocab_size, available, 0);
+}
+
+void check_rank_memory_budget(const RunConfig& cfg, int ranks, int ranks_here, std::string_view command,
+                              std::optional<double> available) {
+  RunConfig mine = cfg;
+  mine.train.batch_size = (cfg.train.batch_size + ranks - 1) / ranks;
+  if (available) *available /= ranks_here;
+  check_training_memory(mine, command, 0, available, estimate_run_memory(mine).gradients);
 }
 
 void check_inference_memory(const nn::ModelConfig& m, int64_t full_rows, int64_t decoding_rows, std::string_view command,

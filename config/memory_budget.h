@@ -35,6 +35,12 @@ std::optional<double> available_memory();
 void check_memory_budget(const RunConfig& cfg, std::string_view command, int64_t vocab_size = 0,
                          std::optional<double> available = available_memory());
 
+// The same for one rank of a data-parallel run of `ranks` ranks, `ranks_here` of them on
+// this machine: the activations of its rows of the batch, plus the allreduce's flat copy
+// of the gradients, against its share of the available memory.
+void check_rank_memory_budget(const RunConfig& cfg, int ranks, int ranks_here, std::string_view command,
+                              std::optional<double> available = available_memory());
+
 // The same for decoding or evaluating a loaded model m (its vocab_size set) without the
 // tape: `full_rows` whole-block forwards and `decoding_rows` cached decodes at once
 // (nn::estimate_inference_memory); `lower` names the options that shrink them.

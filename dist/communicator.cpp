@@ -38,13 +38,19 @@ void check(int code, const char* what) {
 
 Communicator& Communicator::world() {
   static Communicator c = [] {
-    if (!mpi_running()) return Communicator(0, 1, std::make_unique<Impl>());
+    if (!mpi_running()) return Communicator(0, 1, 1, std::make_unique<Impl>());
     int rank = 0, size = 1;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     auto impl = std::make_unique<Impl>();
     impl->comm = MPI_COMM_WORLD;
-    return Communicator(rank, size, std::move(impl));
+    int local = 1;
+    MPI_Comm node;  // the ranks that share this machine's memory
+    if (MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &node) == MPI_SUCCESS) {
+      MPI_Comm_size(node, &local);
+      MPI_Comm_free(&node);
+    }
+    return Communicator(rank, size, local, std::move(impl));
   }();
   return c;
 }
@@ -150,12 +156,12 @@ void abort_job(int) {}
 #endif
 
 Communicator& Communicator::self() {
-  static Communicator c(0, 1, std::make_unique<Impl>());
+  static Communicator c(0, 1, 1, std::make_unique<Impl>());
   return c;
 }
 
-Communicator::Communicator(int rank, int size, std::unique_ptr<Impl> impl)
-    : rank_(rank), size_(size), impl_(std::move(impl)) {}
+Communicator::Communicator(int rank, int size, int local_size, std::unique_ptr<Impl> impl)
+    : rank_(rank), size_(size), local_size_(local_size), impl_(std::move(impl)) {}
 Communicator::~Communicator() = default;
 
 bool launched_by_mpi() {

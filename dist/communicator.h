@@ -22,6 +22,8 @@ class Communicator {
   int rank() const { return rank_; }
   int size() const { return size_; }
   bool is_root() const { return rank_ == 0; }
+  // Ranks of this communicator on this machine (they share its memory), this one included.
+  int ranks_on_this_machine() const { return local_size_; }
 
   // In place: every rank ends with the element-wise sum (or min, max) over ranks.
   void sum(float* values, size_t n);
@@ -47,8 +49,8 @@ class Communicator {
 
  private:
   struct Impl;
-  Communicator(int rank, int size, std::unique_ptr<Impl> impl);
-  int rank_, size_;
+  Communicator(int rank, int size, int local_size, std::unique_ptr<Impl> impl);
+  int rank_, size_, local_size_;
   std::unique_ptr<Impl> impl_;
   std::vector<int> pending_;  // request slots in flight
 };

@@ -135,3 +135,25 @@ TEST_CASE("format_bytes reads at a glance", "[memory]") {
   CHECK(format_bytes(kMiB) == "1 MiB");
   CHECK(format_bytes(812.4 * kGiB) == "812.4 GiB");
 }
+
+TEST_CASE("check_rank_memory_budget counts a rank's rows, its gradient buckets and its share of the machine",
+          "[memory]") {
+  RunConfig c;
+  c.model.n_layer = 4;
+  c.model.n_embd = 512;
+  c.model.block_size = 512;
+  c.train.batch_size = 64;
+  const double one_process = estimate_run_memory(c).total();
+  RunConfig quarter = c;
+  quarter.train.batch_size = 16;
+  const double rank = estimate_run_memory(quarter).total() + estimate_run_memory(quarter).gradients;
+  REQUIRE(rank < one_process);  // activations dominate this config
+  // 4 ranks, each on its own machine: fits where one process would not.
+  CHECK_THROWS(check_memory_budget(c, "train", 0, (rank + one_process) / 2));
+  CHECK_NOTHROW(check_rank_memory_budget(c, 4, 1, "train", rank * 1.01));
+  CHECK_THROWS_WITH(check_rank_memory_budget(c, 4, 1, "train", rank * 0.99),
+                    Contains("allreduce buckets") && Contains("one batch of 16 x 512"));
+  // The same 4 ranks on one machine share it.
+  CHECK_THROWS(check_rank_memory_budget(c, 4, 4, "train", rank * 1.01));
+  CHECK_NOTHROW(check_rank_memory_budget(c, 4, 4, "train", 4 * rank * 1.01));
+}

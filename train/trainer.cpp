@@ -59,9 +59,14 @@ using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 // The config, validated, with its thread count applied: before anything is read or written.
-RunConfig prepare_config(const RunConfig& config) {
+RunConfig prepare_config(const RunConfig& config, const dist::Communicator& comm) {
   validate(config);
-  check_memory_budget(config, "train");
+  if (comm.size() == 1)
+    check_memory_budget(config, "train");
+  else
+    check_rank_memory_budget(config, comm.size(), comm.ranks_on_this_machine(),
+                             fmt::format("train (rank {}, one of {} on this machine)", comm.rank(),
+                                         comm.ranks_on_this_machine()));
   if (config.train.threads > 0) set_num_threads(static_cast<int>(config.train.threads));
   return config;
 }
@@ -74,7 +79,7 @@ class TrainingRun {
       : options_(options),
         comm_(comm),
         started_(Clock::now()),
-        cfg_(prepare_config(options.config)),
+        cfg_(prepare_config(options.config, comm)),
         // Under a launcher the output goes through pipes to a log: plain lines, no rewriting.
         progress_(options.progress && comm.is_root(), !dist::launched_by_mpi()) {}
 
