@@ -3,13 +3,12 @@
 // 1. For each benchmark shape (gpt-tiny, gpt-small and seq2seq as bench_step builds them,
 //    and GPT-2 124M's shape with an untied head): the parameter count (nn::count_parameters,
 //    checked against a built model), the bytes one data-parallel step allreduces (f32
-//    gradients, 4 bytes each) and the gradient buckets of train.bucket_mb, filled from the
-//    last parameter of named_parameters() as dist/gradient_reducer.cpp does. The bucket that
-//    holds the token embedding (wte, embed) is ready only when backward ends (the embedding
-//    is the first op of forward), and the buckets after it start after it: their allreduce
-//    ("tail") can never overlap backward. A GPT's untied lm_head.weight is the model's own
-//    parameter, listed before its children's, so it lands in the last bucket although its
-//    gradient is the first one backward finishes.
+//    gradients, 4 bytes each) and the gradient buckets of train.bucket_mb, as
+//    dist::GradientReducer lays them out after the first step (one backward of a tiny batch
+//    through the real reducer, on one rank): in the order backward finished the gradients,
+//    the first bucket at most 1 MiB. The bucket that holds the token embedding (wte, embed)
+//    is ready only when backward ends (the embedding is the first op of forward), and the
+//    buckets after it start after it: their allreduce ("tail") can never overlap backward.
 // 2. The largest GPT whose training step fits `budget_gib` per rank: block 1024, batch 1,
 //    vocab 50304, untied head, biases, learned positions, no dropout, f32 AdamW (weights,
 //    gradients and two moments: 16 bytes per parameter), with nn::estimate_training_memory's
@@ -22,6 +21,8 @@
 #include <string>
 #include <vector>
 
+#include "autograd/tensor.h"
+#include "dist/gradient_reducer.h"
 #include "nn/count.h"
 #include "nn/gpt.h"
 #include "nn/memory_estimate.h"
@@ -66,15 +67,31 @@ struct Buckets {
   }
 };
 
-// The buckets as GradientReducer fills them: from the last parameter, a new one begun when
-// the current one holds bucket_bytes or more.
-Buckets buckets(const qkv::nn::Module& model, int64_t bucket_bytes) {
-  const qkv::nn::NamedTensors params = model.named_parameters();
+// The buckets GradientReducer uses from the second step on: it learns them from one
+// backward (a 1 x 8 batch of token 1; any batch gives the same order).
+Buckets buckets(const qkv::nn::Module& model, const ModelConfig& cfg, int64_t bucket_bytes) {
+  std::vector<qkv::Tensor> params;
+  std::vector<std::string> names;
+  for (const auto& [name, t] : model.named_parameters()) {
+    names.push_back(name);
+    params.push_back(t);
+  }
+  qkv::dist::GradientReducer reducer(qkv::dist::Communicator::self(), params, names, bucket_bytes);
+  const qkv::Tensor ids = qkv::Tensor::from(std::vector<int64_t>(8, 1), {1, 8});
+  reducer.begin();
+  if (cfg.kind == ModelKind::gpt)
+    dynamic_cast<const qkv::nn::GPT&>(model).loss(ids, ids).backward();
+  else
+    dynamic_cast<const qkv::nn::Seq2Seq&>(model).loss(ids, ids, ids, 0.0).backward();
+  reducer.end();
   Buckets out;
-  for (auto it = params.rbegin(); it != params.rend(); ++it) {
-    if (out.numel.empty() || out.numel.back() * 4 >= bucket_bytes) out.numel.push_back(0);
-    out.numel.back() += it->second.numel();
-    if (it->first == "wte.weight" || it->first == "embed.weight") out.embedding = out.numel.size() - 1;
+  for (int64_t b = 0; b < reducer.bucket_count(); ++b) {
+    out.numel.push_back(0);
+    for (int64_t p : reducer.bucket_parameters(b)) {
+      out.numel.back() += params[static_cast<size_t>(p)].numel();
+      if (names[static_cast<size_t>(p)] == "wte.weight" || names[static_cast<size_t>(p)] == "embed.weight")
+        out.embedding = out.numel.size() - 1;
+    }
   }
   return out;
 }
@@ -108,7 +125,7 @@ int main(int argc, char** argv) {
       model = std::make_unique<qkv::nn::Seq2Seq>(s.cfg, 0);
     const int64_t built = model->num_parameters();
     if (built != counted) fmt::print(stderr, "{}: count_parameters {} but the model has {}\n", s.name, counted, built);
-    const Buckets b = buckets(*model, bucket_mb << 20);
+    const Buckets b = buckets(*model, s.cfg, bucket_mb << 20);
     fmt::print("| {} | {} | {} | {} | {} | {} | {} |\n", s.name, built, mb(4.0 * static_cast<double>(built)),
                b.numel.size(), mb(4.0 * static_cast<double>(b.numel.front())), mb(4.0 * static_cast<double>(b.tail())),
                mb(4.0 * static_cast<double>(b.numel.back())));

@@ -211,7 +211,7 @@ qkv_step_cv() {
   awk -F, -v w="$warmup" 'NR > 1 && $1 > w { t = 1 / $5; s += t; q += t * t; n++ }
     END { m = s / n; v = q / n - m * m; printf "%.3f", (v > 0 ? sqrt(v) : 0) / m }' "$out/$1.run/metrics.csv"
 }
-qkv_buckets() { sed -n 's/.*gradients averaged in \([0-9]*\) buckets.*/\1/p' "$out/$1.log" | head -1; }
+qkv_buckets() { sed -n 's/.*gradients summed in \([0-9]*\) bucket.*/\1/p' "$out/$1.log" | head -1; }
 # CPU share from time's lines (100% = one core busy), one per process ("83%" or "44%+36%").
 cpu_share() { for f in "$@"; do tail -n 1 "$f"; done | awk '{ printf "%s%s", (NR > 1) ? "+" : "", $3 }'; }
 qkv_parameters() { sed -n 's/^qkv train: \([0-9]*\) parameters.*/\1/p' "$out/$1.log" | head -1; }
@@ -294,7 +294,7 @@ if [ ${#spreads[@]} -gt 0 ]; then
   echo "Per round ($repeat rounds, alternating; RSS and exposed allreduce are medians too): $(printf '%s; ' "${spreads[@]}" | sed 's/; $//')"
 fi
 echo "qkv wall-clock tokens/s (metrics.csv elapsed_s over the timed steps but the last, all work between steps included): $(printf '%s; ' "${walls[@]}" | sed 's/; $//')"
-[ ${#hidden[@]} -eq 0 ] || echo "Overlap (qkv 2x1, train.bucket_mb=1024 against the default $(sed -n 's/.*buckets of up to \([0-9]*\) MiB.*/\1/p' "$out/${configs[0]}.qkv-2x1.log" | head -1) MiB): $(printf '%s; ' "${hidden[@]}" | sed 's/; $//')"
+[ ${#hidden[@]} -eq 0 ] || echo "Overlap (qkv 2x1, train.bucket_mb=1024 against the default $(sed -n 's/.*the others \([0-9.]* [KMG]iB\)).*/\1/p' "$out/${configs[0]}.qkv-2x1.log" | head -1)): $(printf '%s; ' "${hidden[@]}" | sed 's/; $//')"
 echo "CPU share per process, last round (/usr/bin/time; 100% = one core busy; PyTorch's includes its ranks): $(printf '%s; ' "${cpus[@]}" | sed 's/; $//')"
 echo "Inputs for docs/scaling.md (qkv 1x2's median step in ms, its steps' standard deviation / mean, the share of the allreduce hidden):" \
   "python3 bench/scaling_model.py ${model_args[*]}"

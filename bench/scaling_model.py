@@ -19,10 +19,9 @@ Model, weak scaling (every node keeps its batch; the global batch grows with the
   S        bytes allreduced per step: parameters x 4 (f32 gradients)
   ring(N)  2 (N-1)/N x S / bandwidth + buckets x 2 (N-1) x latency   (each bucket is one ring
            allreduce, which pays the per-hop latency 2 (N-1) times)
-  tail(N)  the same for the buckets from the one holding the token embedding on: backward
+  tail(N)  the same for the bucket holding the token embedding (and any after it): backward
            finishes the embedding last (it is forward's first op), so that bucket starts only
-           when backward has ended, and the later ones after it (a GPT's untied lm_head is
-           among them: named_parameters() lists it first, so it fills the last bucket)
+           when backward has ended
   hidden   F x backward, backward = backward-share x step(1)
   slowest  step(1) x CV x sqrt(2 ln N): every step waits for the slowest of N nodes, and the
            largest of N normal draws lies about sqrt(2 ln N) standard deviations above the mean
@@ -77,14 +76,29 @@ def parameter_sizes(c):
     return p + layer_norm(d)
 
 
-def buckets(sizes, embedding, bucket_bytes):
-    """Bucket sizes in parameters, first started first: filled from the last parameter, a new
-    one begun when the current holds bucket_bytes or more (dist/gradient_reducer.cpp). Also
-    the parameters from the bucket holding the token embedding (index `embedding`) on: that
-    bucket is ready only when backward ends, and the ones after it start after it."""
+def finishing_order(c, n):
+    """The parameters in the order backward finishes their gradients, which is the order
+    dist::GradientReducer fills its buckets in after the first step: for a GPT the untied
+    head first, then ln_f and the blocks from the last to the first, then the position and
+    token embeddings (forward's first ops); for the seq2seq model the decoder, then the
+    encoder, and the shared table last (the embeddings and the tied head all add to it).
+    Within a block the reversed registration order stands in for the exact order; bucket
+    sizes barely depend on it. bench_model_sizes prints the buckets of the real reducer."""
+    if c["kind"] == "gpt":  # named order: lm_head, wte, wpe, blocks..., ln_f
+        return [0] + list(reversed(range(3, n))) + [2, 1]
+    return list(reversed(range(1, n))) + [0]  # named order: the table, encoder, decoder
+
+
+def buckets(c, sizes, bucket_bytes):
+    """Bucket sizes in parameters, first started first: filled in finishing order, the first
+    bucket closed at a quarter of bucket_bytes (1 MiB by default; DDP starts small too), the others at bucket_bytes or more
+    (dist/gradient_reducer.cpp). Also the parameters from the bucket holding the token
+    embedding on: backward finishes it last, so that bucket is ready only when backward ends."""
     out, tail_from = [], 0
-    for i in reversed(range(len(sizes))):
-        if not out or out[-1] * 4 >= bucket_bytes:
+    embedding = 1 if c["kind"] == "gpt" else 0
+    for i in finishing_order(c, len(sizes)):
+        limit = bucket_bytes // 4 if len(out) <= 1 else bucket_bytes
+        if not out or out[-1] * 4 >= limit:
             out.append(0)
         out[-1] += sizes[i]
         if i == embedding:
@@ -142,7 +156,7 @@ def main():
     sizes = {name: parameter_sizes(c) for name, c in CONFIGS.items()}
     params = {name: sum(s) for name, s in sizes.items()}
     # The token embedding: wte after the GPT's lm_head, the seq2seq's shared table first.
-    bk = {name: buckets(s, 1 if CONFIGS[name]["kind"] == "gpt" else 0, bucket_bytes) for name, s in sizes.items()}
+    bk = {name: buckets(CONFIGS[name], s, bucket_bytes) for name, s in sizes.items()}
 
     print(f"Sizes (f32 gradients; buckets of train.bucket_mb = {args.bucket_mb} MiB):\n")
     print("| config | parameters | allreduced per step MB | buckets | first bucket MB | tail MB | tokens per step | FLOPs per token |")

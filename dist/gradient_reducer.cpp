@@ -27,15 +27,12 @@ GradientReducer::GradientReducer(Communicator& comm, std::vector<Tensor> params,
   copied_.assign(static_cast<size_t>(n), 0);
 }
 
-// As PyTorch's DDP: the first bucket is small (at most 1 MiB), so that communication starts
-// early even for a model of a few buckets; the others hold about bucket_bytes each.
 void GradientReducer::assign_buckets(const std::vector<int64_t>& order) {
-  constexpr int64_t kFirstBucketBytes = 1 << 20;
   buckets_.clear();
   slots_.assign(params_.size(), Slot{});
   for (int64_t p : order) {
     const Tensor& t = params_[static_cast<size_t>(p)];
-    const int64_t limit = buckets_.size() <= 1 ? std::min(kFirstBucketBytes, bucket_bytes_) : bucket_bytes_;
+    const int64_t limit = buckets_.size() <= 1 ? first_bucket_bytes() : bucket_bytes_;
     if (buckets_.empty() || static_cast<int64_t>(buckets_.back().buffer.size() * sizeof(float)) >= limit)
       buckets_.emplace_back();
     Bucket& b = buckets_.back();

@@ -1,6 +1,7 @@
 // Gradient averaging for data-parallel training, overlapped with backward as PyTorch's
 // DistributedDataParallel does it. The parameters are grouped into buckets of about
-// train.bucket_mb (the first one at most 1 MiB); as soon as backward has finished every
+// train.bucket_mb (the first one a quarter of that, 1 MiB by default, as PyTorch's DDP
+// starts with a small one so that communication begins early); as soon as backward has finished every
 // gradient of a bucket, the bucket is copied into a flat buffer and its allreduce starts,
 // while backward goes on with the earlier layers. Buckets start in the same order on every
 // rank (MPI's rule for collectives): a finished bucket waits for the ones before it.
@@ -42,6 +43,9 @@ class GradientReducer : public BackwardObserver {
   // Seconds end() spent waiting: the communication backward did not hide.
   double exposed_seconds() const { return exposed_seconds_; }
   int64_t bucket_count() const { return static_cast<int64_t>(buckets_.size()); }
+  // The first bucket closes at a quarter of the others' size: communication starts early
+  // even for a model of a few buckets (PyTorch's DDP starts with 1 MiB for the same reason).
+  int64_t first_bucket_bytes() const { return bucket_bytes_ / 4; }
   // The parameters (indices into `params`) of bucket b, in the order they fill it.
   const std::vector<int64_t>& bucket_parameters(int64_t b) const { return buckets_.at(static_cast<size_t>(b)).params; }
   // Buckets the last step started while backward was still running (the overlap).

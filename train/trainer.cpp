@@ -11,6 +11,7 @@
 
 #include "autograd/ops/binary.h"
 #include "autograd/tape.h"
+#include "base/bytes.h"
 #include "base/profile.h"
 #include "config/memory_budget.h"
 #include "cpu/parallel.h"
@@ -274,9 +275,12 @@ void TrainingRun::announce() {
   progress_.message(fmt::format("qkv train: {} parameters, {}, {}{} thread{}", task_->model().num_parameters(),
                                 task_->describe(), ranks, num_threads(), num_threads() == 1 ? "" : "s"));
   if (reducer_)
-    progress_.message(fmt::format("data parallel: batch {} = {} ranks x {} rows; gradients summed in buckets of up to "
-                                  "{} MiB (the first 1 MiB), started during backward",
-                                  tc_.batch_size, comm_.size(), tc_.batch_size / comm_.size(), tc_.bucket_mb));
+    progress_.message(fmt::format("data parallel: batch {} = {} ranks x {} rows; gradients summed in {} bucket{} "
+                                  "(the first up to {}, the others {}), started during backward",
+                                  tc_.batch_size, comm_.size(), tc_.batch_size / comm_.size(),
+                                  reducer_->bucket_count(), reducer_->bucket_count() == 1 ? "" : "s",
+                                  format_bytes(static_cast<double>(reducer_->first_bucket_bytes())),
+                                  format_bytes(static_cast<double>(tc_.bucket_mb << 20))));
 }
 
 void TrainingRun::start_profile() {
