@@ -141,6 +141,16 @@ struct PlannedRun {
   bool finished_before = false;  // its checkpoint at max_iters existed when the study started
 };
 
+// "ablate [3/8] no_q seed 1: trained, val loss 2.1234, 5000 tokens/s, 12.3 s", after a run
+// trains or when the study finds it finished.
+void print_run_line(const std::string& rank, const PlannedRun& p, int64_t total, const StudyPlan& plan,
+                    RunOutcome::How how, const Summary& s) {
+  fmt::print("{}ablate [{}/{}] {} seed {}: {}, val loss {:.4f}{}, {:.0f} tokens/s, {:.1f} s\n", rank, p.number, total,
+             plan.variants[p.variant].variant.name, p.seed_index, how_name(how), s.val_loss,
+             plan.translation ? fmt::format(", BLEU {:.2f}, chrF {:.2f}", s.bleu, s.chrf) : "", s.tokens_per_s,
+             s.wall_s);
+}
+
 // Trains (or resumes) one run on this process alone; returns false when Ctrl-C stopped it.
 bool train_run(const StudyPlan& plan, const PlannedRun& p, int64_t total, const RunStudyOptions& options,
                const dist::Communicator& comm, RunOutcome::How& how) {
@@ -170,9 +180,7 @@ bool train_run(const StudyPlan& plan, const PlannedRun& p, int64_t total, const 
   s.finished = !r.interrupted;
   if (plan.translation && s.finished) score_translation(cfg, options.data_dir, s);
   write_summary(dir, s);
-  if (options.progress && s.finished && comm.size() > 1)
-    fmt::print("{}ablate [{}/{}] {} seed {}: {}, val loss {:.4f}, {:.1f} s\n", rank, p.number, total,
-               plan.variants[p.variant].variant.name, p.seed_index, how_name(how), s.val_loss, s.wall_s);
+  if (options.progress && s.finished) print_run_line(rank, p, total, plan, how, s);
   return s.finished;
 }
 
@@ -236,11 +244,9 @@ StudyResult run_study(const StudyPlan& plan, const RunStudyOptions& options) {
     run.chrf = s.chrf;
     run.tokens_per_s = s.tokens_per_s;
     run.wall_s = s.wall_s;
-    if (options.progress && comm.is_root())
-      fmt::print("ablate [{}/{}] {} seed {}: {}, val loss {:.4f}{}, {:.0f} tokens/s, {:.1f} s\n", p.number, total,
-                 run.variant, p.seed_index, how_name(run.how), run.val_loss,
-                 plan.translation ? fmt::format(", BLEU {:.2f}, chrF {:.2f}", run.bleu, run.chrf) : "",
-                 run.tokens_per_s, run.wall_s);
+    // Trained runs were reported by the rank that trained them.
+    if (options.progress && comm.is_root() && run.how == RunOutcome::How::skipped)
+      print_run_line("", p, total, plan, run.how, s);
     result.runs.push_back(run);
   }
   return result;
