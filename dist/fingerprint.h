@@ -1,4 +1,5 @@
-// Checksums that let the ranks of a job check they are the same program on the same data.
+// Checksums that let the ranks of a job check they are the same program on the same data
+// (zlib's CRC-32, cpu/checksum.h).
 #pragma once
 #include <cstdint>
 #include <string>
@@ -8,8 +9,6 @@
 
 namespace qkv::dist {
 
-// CRC-32 (zlib) of bytes, continuing from `crc` (0 to start).
-uint32_t crc32_of(const void* data, size_t bytes, uint32_t crc = 0);
 // Of every tensor's elements in turn: equal only when every value is bit-identical.
 uint32_t checksum(const std::vector<Tensor>& tensors);
 // Of this program's executable (/proc/self/exe): two builds of qkv differ here.

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <hdf5.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <bit>
@@ -15,7 +14,7 @@
 #include <utility>
 
 #include "autograd/tape.h"
-#include "cpu/parallel.h"
+#include "cpu/checksum.h"
 #include "io/hdf5_image.h"
 
 namespace qkv {
@@ -166,21 +165,9 @@ std::string shape_text(const hsize_t* dims, int rank) {
 }
 
 // zlib's CRC-32 of a tensor's contiguous bytes: what h5py users get from
-// zlib.crc32(ds[()].tobytes()). Pieces are summed in parallel and joined with
-// crc32_combine: the value of one pass at the speed of all threads.
+// zlib.crc32(ds[()].tobytes()).
 uint32_t checksum(const Tensor& contiguous) {
-  constexpr size_t kPiece = size_t{1} << 18;
-  const Bytef* data = static_cast<const Bytef*>(contiguous.raw_data());
-  size_t bytes = contiguous.numel() * dtype_size(contiguous.dtype());
-  int64_t pieces = (bytes + kPiece - 1) / kPiece;
-  auto length = [&](int64_t i) { return std::min(kPiece, bytes - i * kPiece); };
-  std::vector<uLong> crcs(pieces);
-  parallel_for(pieces, 1, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) crcs[i] = crc32_z(0, data + i * kPiece, length(i));
-  });
-  uLong crc = 0;
-  for (int64_t i = 0; i < pieces; ++i) crc = crc32_combine(crc, crcs[i], length(i));
-  return crc;
+  return cpu::crc32(contiguous.raw_data(), static_cast<size_t>(contiguous.numel()) * dtype_size(contiguous.dtype()));
 }
 
 // A fresh scalar attribute `key` on `loc` (an old one of that name is replaced).

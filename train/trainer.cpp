@@ -14,6 +14,7 @@
 #include "base/bytes.h"
 #include "base/profile.h"
 #include "config/memory_budget.h"
+#include "cpu/checksum.h"
 #include "cpu/parallel.h"
 #include "data/corpus.h"
 #include "dist/agree.h"
@@ -214,7 +215,7 @@ void TrainingRun::check_replicas_agree(const char* when) {
   std::vector<Tensor> params;
   for (auto& [name, t] : task_->model().named_parameters()) params.push_back(t);
   const std::string tokenizer = task_->tokenizer().serialize();
-  const uint64_t mine = (uint64_t{dist::checksum(params)} << 32) | dist::crc32_of(tokenizer.data(), tokenizer.size());
+  const uint64_t mine = (uint64_t{dist::checksum(params)} << 32) | cpu::crc32(tokenizer.data(), tokenizer.size());
   const std::vector<uint64_t> all = comm_.gather(mine);
   for (size_t r = 1; r < all.size(); ++r)
     if (all[r] != all[0])
