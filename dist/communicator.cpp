@@ -86,32 +86,27 @@ void Communicator::barrier() {
   if (size_ > 1) check(MPI_Barrier(impl_->comm), "barrier");
 }
 
-int Communicator::start_sum(float* v, size_t n) {
-  if (size_ == 1) return -1;
+void Communicator::start_sum(float* v, size_t n) {
+  if (size_ == 1) return;
   MPI_Request request;
   check(MPI_Iallreduce(MPI_IN_PLACE, v, static_cast<int>(n), MPI_FLOAT, MPI_SUM, impl_->comm, &request), "iallreduce");
   impl_->requests.push_back(request);
-  const int slot = static_cast<int>(impl_->requests.size()) - 1;
-  pending_.push_back(slot);
-  return slot;
 }
+
+bool Communicator::busy() const { return !impl_->requests.empty(); }
 
 void Communicator::progress() {
   if (impl_->requests.empty()) return;
   int done = 0;
   check(MPI_Testall(static_cast<int>(impl_->requests.size()), impl_->requests.data(), &done, MPI_STATUSES_IGNORE),
         "testall");
-  if (done) {
-    impl_->requests.clear();
-    pending_.clear();
-  }
+  if (done) impl_->requests.clear();
 }
 
 void Communicator::wait_all() {
   if (impl_->requests.empty()) return;
   check(MPI_Waitall(static_cast<int>(impl_->requests.size()), impl_->requests.data(), MPI_STATUSES_IGNORE), "waitall");
   impl_->requests.clear();
-  pending_.clear();
 }
 
 Session::Session(int& argc, char**& argv) {
@@ -142,7 +137,8 @@ void Communicator::max(int64_t*, size_t) {}
 std::vector<uint64_t> Communicator::gather(uint64_t value) { return {value}; }
 void Communicator::broadcast(std::string&, int) {}
 void Communicator::barrier() {}
-int Communicator::start_sum(float*, size_t) { return -1; }
+void Communicator::start_sum(float*, size_t) {}
+bool Communicator::busy() const { return false; }
 void Communicator::progress() {}
 void Communicator::wait_all() {}
 Session::Session(int&, char**&) {

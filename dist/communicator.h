@@ -38,10 +38,10 @@ class Communicator {
 
   // A non-blocking in-place float sum. MPI moves it along only inside MPI calls, so the
   // caller polls progress() while it computes, then wait()s.
-  int start_sum(float* values, size_t n);
+  void start_sum(float* values, size_t n);
   void progress();
   void wait_all();
-  bool busy() const { return !pending_.empty(); }
+  bool busy() const;
 
   ~Communicator();
   Communicator(const Communicator&) = delete;
@@ -52,7 +52,6 @@ class Communicator {
   Communicator(int rank, int size, int local_size, std::unique_ptr<Impl> impl);
   int rank_, size_, local_size_;
   std::unique_ptr<Impl> impl_;
-  std::vector<int> pending_;  // request slots in flight
 };
 
 // Was this process started by an MPI launcher (mpirun, srun)? Read from the environment

@@ -227,7 +227,8 @@ StudyResult run_study(const StudyPlan& plan, const RunStudyOptions& options) {
     Summary s;
     if (how[i] >= 0) {
       run.how = static_cast<RunOutcome::How>(how[i]);
-      s = read_summary(dir).value_or(summary_from_metrics(dir));
+      const std::optional<Summary> stored = read_summary(dir);
+      s = stored ? *stored : summary_from_metrics(dir);
       ++(run.how == RunOutcome::How::resumed ? result.resumed : result.trained);
     } else {
       run.how = RunOutcome::How::skipped;

@@ -139,6 +139,7 @@ class TrainingRun {
   dist::Communicator& comm_;
   const RankShare share_{comm_.rank(), comm_.size()};
   std::unique_ptr<dist::GradientReducer> reducer_;
+  std::optional<uint32_t> tokenizer_crc_;  // compared between ranks with the parameters
   std::string resumed_path_;
   const Clock::time_point started_;
   const RunConfig cfg_;
@@ -212,10 +213,11 @@ void TrainingRun::build_reducer() {
 
 void TrainingRun::check_replicas_agree(const char* when) {
   if (comm_.size() == 1) return;
-  std::vector<Tensor> params;
-  for (auto& [name, t] : task_->model().named_parameters()) params.push_back(t);
-  const std::string tokenizer = task_->tokenizer().serialize();
-  const uint64_t mine = (uint64_t{dist::checksum(params)} << 32) | cpu::crc32(tokenizer.data(), tokenizer.size());
+  if (!tokenizer_crc_) {  // the tokenizer does not change during a run
+    const std::string tokenizer = task_->tokenizer().serialize();
+    tokenizer_crc_ = cpu::crc32(tokenizer.data(), tokenizer.size());
+  }
+  const uint64_t mine = (uint64_t{dist::checksum(task_->model().parameters())} << 32) | *tokenizer_crc_;
   const std::vector<uint64_t> all = comm_.gather(mine);
   for (size_t r = 1; r < all.size(); ++r)
     if (all[r] != all[0])
