@@ -69,13 +69,7 @@ check "resume: 2 ranks then 1 rank log the losses of one run" same_losses "$dir/
 check "resume: 2 ranks then 1 rank end as one run" same_state "$dir/one/ckpt-000030.h5" "$dir/across/ckpt-000030.h5"
 
 # ---- translation: 2 ranks against 1 process -----------------------------------------
-mkdir -p "$dir/pairs"
-en=(one two three four five six seven) es=(uno dos tres cuatro cinco seis siete)
-for i in $(seq 0 199); do
-  a=$((i % 7)) b=$((i / 7 % 7))
-  line="${en[a]} and ${en[b]} and ${en[(a + b) % 7]}	${es[a]} y ${es[b]} y ${es[(a + b) % 7]}"
-  if [ $((i % 10)) -eq 9 ]; then echo "$line" >> "$dir/pairs/val.tsv"; else echo "$line" >> "$dir/pairs/train.tsv"; fi
-done
+make_tiny_pairs "$dir"
 cat > "$dir/s2s.toml" <<TOML
 [data]
 corpus = "$dir/pairs"

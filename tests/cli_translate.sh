@@ -10,15 +10,7 @@ source "$here/tiny_run.sh"
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 
-# A made-up task: "<number> <noun> and <number>" -> Spanish, in train.tsv and val.tsv.
-mkdir -p "$dir/pairs"
-en=(one two three four five six seven) es=(uno dos tres cuatro cinco seis siete)
-en_noun=(cat dog house bread water) es_noun=(gato perro casa pan agua)
-for i in $(seq 0 299); do
-  a=$((i % 7)) b=$((i / 7 % 7)) n=$((i % 5))
-  line="${en[a]} ${en_noun[n]} and ${en[b]}	${es[a]} ${es_noun[n]} y ${es[b]}"
-  if [ $((i % 10)) -eq 9 ]; then echo "$line" >> "$dir/pairs/val.tsv"; else echo "$line" >> "$dir/pairs/train.tsv"; fi
-done
+make_tiny_pairs "$dir"
 cat > "$dir/s2s.toml" <<TOML
 [data]
 corpus = "$dir/pairs"
